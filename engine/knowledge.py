@@ -1,0 +1,274 @@
+"""Load the knowledge base from YAML and check it as a whole before anything runs.
+
+A broken file stops start-up with a KnowledgeError naming the file, the rule and the problem:
+unknown facts, values of the wrong type, duplicate ids, clause texts a rule misquotes,
+encoded clauses without rules, overlapping editions, derivation cycles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine import logic
+from engine.errors import KnowledgeError
+from engine.model import Document, Fact, Rule, Vocabulary
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "knowledge"
+VOCABULARY_FILE = "vocabulary.yaml"
+
+
+@dataclass
+class Sector:
+    id: str
+    label: str
+    facts: dict[str, Fact]
+    documents: list[Document]
+    files: dict[str, str] = field(default_factory=dict)  # document id -> file path
+
+    def fact_by_name(self, name: str) -> Fact | None:
+        """Find a fact by id or by its Chinese label."""
+        if name in self.facts:
+            return self.facts[name]
+        return next((f for f in self.facts.values() if f.label == name), None)
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    sectors: dict[str, Sector]
+    version: str
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return {d.id: d for s in self.sectors.values() for d in s.documents}
+
+    @property
+    def rules(self) -> dict[str, tuple[Document, Rule]]:
+        return {r.id: (d, r) for d in self.documents.values() for r in d.rules}
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `no`, `yes`, `on`, `off` as booleans; experts write `no:` for a clause
+    number, so only true/false are booleans here."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "tTfF":
+    _Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list(_first))
+
+
+def read_yaml_text(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return read_yaml_text(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(str(path), f"YAML 语法错误：{exc}") from None
+
+
+def _pydantic_problem(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"])
+        parts.append(f"{loc}: {err['msg']}")
+    return "；".join(parts)
+
+
+def _rule_of_loc(data: dict, exc: ValidationError) -> str | None:
+    for err in exc.errors():
+        loc = err["loc"]
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            try:
+                return str(data["rules"][loc[1]].get("id"))
+            except (KeyError, IndexError, AttributeError, TypeError):
+                return None
+    return None
+
+
+def _check_leaf(leaf: logic.Leaf, facts: dict[str, Fact], file: str, rule: str) -> None:
+    fact = facts.get(leaf.fact)
+    if fact is None:
+        raise KnowledgeError(file, f"引用了词汇表中不存在的事实 “{leaf.fact}”", rule)
+    values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+    if fact.type == "number":
+        if leaf.op not in logic.NUMERIC_OPS | {"is"}:
+            raise KnowledgeError(file, f"数值事实 {leaf.fact} 不能用运算符 {leaf.op}", rule)
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+            raise KnowledgeError(file, f"数值事实 {leaf.fact} 的比较值必须是数字，得到 {leaf.value!r}", rule)
+        return
+    if leaf.op in logic.NUMERIC_OPS:
+        raise KnowledgeError(file, f"{fact.type} 类型事实 {leaf.fact} 不能用数值运算符 {leaf.op}", rule)
+    if fact.type == "bool":
+        if leaf.op != "is" or not isinstance(leaf.value, bool):
+            raise KnowledgeError(file, f"是非事实 {leaf.fact} 只能写 is: true/false，得到 {leaf.op}: {leaf.value!r}", rule)
+        return
+    bad = [v for v in values if v not in (fact.values or [])]
+    if bad:
+        raise KnowledgeError(file, f"事实 {leaf.fact} 没有取值 {bad}（可选：{fact.values}）", rule)
+
+
+def _check_sector(sector: Sector) -> None:
+    facts = sector.facts
+    derivers: dict[str, str] = {}
+    for doc in sector.documents:
+        file = sector.files[doc.id]
+        clause_nos = [c.no for c in doc.clauses]
+        dup = {n for n in clause_nos if clause_nos.count(n) > 1}
+        if dup:
+            raise KnowledgeError(file, f"条款编号重复：{sorted(dup)}")
+        if doc.status == "not_encoded" and doc.rules:
+            raise KnowledgeError(file, "未编码的文件不应有规则（status: not_encoded）")
+        if doc.scope is not None:
+            try:
+                for leaf in logic.leaves(logic.parse(doc.scope, doc.id)):
+                    _check_leaf(leaf, facts, file, f"{doc.id} scope")
+            except ValueError as exc:
+                raise KnowledgeError(file, str(exc)) from None
+        encoded_with_rules = set()
+        for rule in doc.rules:
+            clause = doc.clause(rule.clause)
+            if clause is None:
+                raise KnowledgeError(file, f"规则引用的条款 “{rule.clause}” 不在本文件的条款中", rule.id)
+            if clause.status != "encoded":
+                raise KnowledgeError(file, f"条款 {rule.clause} 标为 {clause.status}，却有规则编码它", rule.id)
+            if rule.situation and rule.situation not in (clause.text or ""):
+                raise KnowledgeError(
+                    file, f"情形 “{rule.situation}” 与条款 {rule.clause} 的条文不一致（须逐字摘自条文）", rule.id)
+            try:
+                nodes = [rule.condition] + ([rule.defeater] if rule.unless is not None else [])
+            except ValueError as exc:
+                raise KnowledgeError(file, str(exc), rule.id) from None
+            for node in nodes:
+                for leaf in logic.leaves(node):
+                    _check_leaf(leaf, facts, file, rule.id)
+            if rule.then.kind == "derive":
+                target = facts.get(rule.then.fact or "")
+                if target is None or target.type != "bool" or not target.derived:
+                    raise KnowledgeError(
+                        file, f"derive 的事实 “{rule.then.fact}” 须在词汇表中且为 bool、derived: true", rule.id)
+                key = f"{doc.id}:{target.id}"
+                if key in derivers:
+                    raise KnowledgeError(file, f"事实 {target.id} 已由规则 {derivers[key]} 推出；每份文件每个推导事实只能有一条规则", rule.id)
+                derivers[key] = rule.id
+            encoded_with_rules.add(rule.clause)
+        for clause in doc.clauses:
+            if clause.status == "encoded" and clause.no not in encoded_with_rules:
+                raise KnowledgeError(file, f"条款 {clause.no} 标为已编码，但没有任何规则编码它")
+        _check_cycles(doc, file)
+    _check_editions(sector)
+
+
+def _check_cycles(doc: Document, file: str) -> None:
+    """A derived fact must not depend on itself: forward chaining would never settle."""
+    deps: dict[str, set[str]] = {}
+    for rule in doc.rules:
+        if rule.then.kind == "derive":
+            used = {l.fact for l in logic.leaves(rule.condition)}
+            deps[rule.then.fact] = used
+    state: dict[str, int] = {}
+
+    def visit(fact: str, path: list[str]) -> None:
+        if state.get(fact) == 2 or fact not in deps:
+            return
+        if state.get(fact) == 1:
+            raise KnowledgeError(file, f"推导循环：{' → '.join(path + [fact])}")
+        state[fact] = 1
+        for dep in deps[fact]:
+            visit(dep, path + [fact])
+        state[fact] = 2
+
+    for fact in deps:
+        visit(fact, [])
+
+
+def _check_editions(sector: Sector) -> None:
+    docs = {d.id: d for d in sector.documents}
+    for doc in sector.documents:
+        file = sector.files[doc.id]
+        if doc.expires is not None and doc.expires < doc.effective:
+            raise KnowledgeError(file, f"失效日 {doc.expires} 早于生效日 {doc.effective}")
+        if doc.replaces:
+            old = docs.get(doc.replaces)
+            if old is None:
+                raise KnowledgeError(file, f"replaces 指向未知文件 {doc.replaces}")
+            if old.expires is None or old.expires >= doc.effective:
+                raise KnowledgeError(
+                    file, f"{doc.id}（{doc.effective} 起）与被替代版本 {old.id}（至 {old.expires}）的施行期重叠")
+
+
+def load(root: Path | str | None = None) -> KnowledgeBase:
+    root = Path(root or os.environ.get("HAZARD_KNOWLEDGE") or DEFAULT_ROOT)
+    if not root.is_dir():
+        raise KnowledgeError(str(root), "知识库目录不存在")
+    digest = hashlib.sha256()
+    sectors: dict[str, Sector] = {}
+    rule_ids: dict[str, str] = {}
+    doc_ids: dict[str, str] = {}
+    for sector_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        vocab_path = sector_dir / VOCABULARY_FILE
+        if not vocab_path.exists():
+            continue  # a home for a sector not yet encoded, or non-sector data (e.g. routing)
+        data = _read_yaml(vocab_path)
+        try:
+            vocab = Vocabulary.model_validate(data)
+        except ValidationError as exc:
+            raise KnowledgeError(str(vocab_path), _pydantic_problem(exc)) from None
+        facts: dict[str, Fact] = {}
+        for fact in vocab.facts:
+            if fact.id in facts:
+                raise KnowledgeError(str(vocab_path), f"事实 id 重复：{fact.id}")
+            facts[fact.id] = fact
+        labels = [f.label for f in vocab.facts]
+        dup_labels = {l for l in labels if labels.count(l) > 1}
+        if dup_labels:
+            raise KnowledgeError(str(vocab_path), f"事实中文名重复：{sorted(dup_labels)}")
+        sector = Sector(vocab.sector, vocab.label, facts, [])
+        for path in sorted(sector_dir.glob("*.yaml")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+            if path.name == VOCABULARY_FILE:
+                continue
+            data = _read_yaml(path)
+            try:
+                doc = Document.model_validate(data)
+            except ValidationError as exc:
+                raise KnowledgeError(str(path), _pydantic_problem(exc), _rule_of_loc(data or {}, exc)) from None
+            if doc.sector != sector.id:
+                raise KnowledgeError(str(path), f"sector 写作 {doc.sector}，但文件位于 {sector.id} 目录")
+            if doc.id in doc_ids:
+                raise KnowledgeError(str(path), f"文件 id {doc.id} 与 {doc_ids[doc.id]} 重复")
+            doc_ids[doc.id] = str(path)
+            for rule in doc.rules:
+                if rule.id in rule_ids:
+                    raise KnowledgeError(str(path), f"规则 id 重复（另见 {rule_ids[rule.id]}）", rule.id)
+                rule_ids[rule.id] = str(path)
+            sector.documents.append(doc)
+            sector.files[doc.id] = str(path)
+        _check_sector(sector)
+        sectors[sector.id] = sector
+    return KnowledgeBase(root, sectors, digest.hexdigest()[:16])
+
+
+@lru_cache(maxsize=1)
+def default() -> KnowledgeBase:
+    """The knowledge base of this process, loaded once."""
+    return load()
+
+
+def documents_in_force(sector: Sector, day: dt.date) -> list[Document]:
+    return [d for d in sector.documents if d.in_force(day)]

@@ -1,0 +1,141 @@
+"""Conditions as data: leaves over named facts and threshold gates, with three-valued logic.
+
+Every composite is one construct, a threshold gate ("at least n of these children"):
+`all` is n = len(children), `any` is n = 1, `at_least` is any n, `not` inverts one child.
+The same tree is compiled into durable_rules (engine.compiler) and evaluated directly here,
+which serves as the test oracle and as the benchmark baseline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Union
+
+# Chinese legal usage: 以上/以下/以内/届满 include the number, 超过/不满/以外 exclude it.
+OPERATORS = {
+    "is": "等于",
+    "in": "属于",
+    "not_in": "不属于",
+    "ge": "≥（以上，含本数）",
+    "gt": ">（超过，不含本数）",
+    "le": "≤（以下，含本数）",
+    "lt": "<（不满，不含本数）",
+}
+NUMERIC_OPS = {"ge", "gt", "le", "lt"}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    op: str
+    value: Any
+
+    @property
+    def key(self) -> str:
+        """Identical leaves anywhere in a rule base share one key (and one compiled test)."""
+        value = sorted(map(str, self.value)) if isinstance(self.value, (list, tuple)) else self.value
+        return f"{self.fact}|{self.op}|{value!r}"
+
+    def test(self, value: Any) -> bool:
+        op, want = self.op, self.value
+        if op == "is":
+            return value == want
+        if op == "in":
+            return value in want
+        if op == "not_in":
+            return value not in want
+        if op == "ge":
+            return value >= want
+        if op == "gt":
+            return value > want
+        if op == "le":
+            return value <= want
+        if op == "lt":
+            return value < want
+        raise ValueError(op)
+
+
+@dataclass(frozen=True)
+class Gate:
+    kind: str  # all | any | at_least | not
+    children: tuple["Node", ...]
+    threshold: int = field(default=1)
+
+    @property
+    def needed_true(self) -> int:
+        return 1 if self.kind == "not" else self.threshold
+
+    @property
+    def needed_false(self) -> int:
+        """How many false children settle the gate as false."""
+        return 1 if self.kind == "not" else len(self.children) - self.threshold + 1
+
+
+Node = Union[Leaf, Gate]
+
+
+def parse(spec: Any, where: str = "") -> Node:
+    """Build a condition tree from its YAML form; raise ValueError naming what is wrong."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"{where}: 条件必须是映射（mapping），得到 {spec!r}")
+    if "fact" in spec:
+        ops = [k for k in spec if k != "fact"]
+        if len(ops) != 1 or ops[0] not in OPERATORS:
+            raise ValueError(f"{where}: 事实条件 {spec!r} 须有且只有一个运算符，可选 {sorted(OPERATORS)}")
+        op = ops[0]
+        value = spec[op]
+        if op in ("in", "not_in"):
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"{where}: 运算符 {op} 需要非空列表")
+            value = tuple(value)
+        return Leaf(str(spec["fact"]), op, value)
+    kinds = [k for k in ("all", "any", "at_least", "not") if k in spec]
+    if len(kinds) != 1:
+        raise ValueError(f"{where}: 无法识别的条件 {spec!r}（应为 fact/all/any/at_least/not 之一）")
+    kind = kinds[0]
+    if kind == "not":
+        extra = set(spec) - {"not"}
+        if extra:
+            raise ValueError(f"{where}: not 条件含多余键 {sorted(extra)}")
+        return Gate("not", (parse(spec["not"], where),), 1)
+    if kind == "at_least":
+        extra = set(spec) - {"at_least", "of"}
+        items = spec.get("of")
+        n = spec["at_least"]
+        if extra or not isinstance(items, list) or not isinstance(n, int) or isinstance(n, bool):
+            raise ValueError(f"{where}: at_least 条件应为 {{at_least: N, of: [...]}}")
+        if not 1 <= n <= len(items):
+            raise ValueError(f"{where}: at_least {n} 超出子条件数 {len(items)}")
+        return Gate("at_least", tuple(parse(x, where) for x in items), n)
+    items = spec[kind]
+    extra = set(spec) - {kind}
+    if extra or not isinstance(items, list) or not items:
+        raise ValueError(f"{where}: {kind} 条件需要非空列表且无多余键")
+    children = tuple(parse(x, where) for x in items)
+    return Gate(kind, children, len(children) if kind == "all" else 1)
+
+
+def leaves(node: Node) -> Iterator[Leaf]:
+    if isinstance(node, Leaf):
+        yield node
+    else:
+        for child in node.children:
+            yield from leaves(child)
+
+
+def evaluate(node: Node, facts: dict[str, Any]) -> bool | None:
+    """Kleene three-valued evaluation: None means "depends on a fact nobody gave"."""
+    if isinstance(node, Leaf):
+        if node.fact not in facts or facts[node.fact] is None:
+            return None
+        return node.test(facts[node.fact])
+    values = [evaluate(child, facts) for child in node.children]
+    if node.kind == "not":
+        return None if values[0] is None else not values[0]
+    trues = sum(v is True for v in values)
+    falses = sum(v is False for v in values)
+    if trues >= node.needed_true:
+        return True
+    if falses >= node.needed_false:
+        return False
+    return None

@@ -1,0 +1,213 @@
+"""The knowledge format: documents, clauses, rules and the fact vocabulary (validated with pydantic).
+
+A sector expert writes these as YAML under `knowledge/<sector>/`; `engine.knowledge` loads and
+cross-checks them. Field docs here are the reference for that YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from engine import logic
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fact(Strict):
+    """One fact an inspector can establish, with the question that establishes it."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str  # the Chinese name an inspector recognises
+    type: Literal["bool", "enum", "number"]
+    values: Optional[list[str]] = None  # enum only
+    unit: Optional[str] = None  # number only, e.g. "%", "m", "min"
+    min: Optional[float] = None
+    max: Optional[float] = None
+    question: str
+    derived: bool = False  # concluded by a rule; may still be given directly
+    scope: bool = False  # decides which documents apply; does not make a rule "relevant"
+    phrases: dict[str, list[str]] = Field(default_factory=dict)  # value ("true"/"false"/enum) -> phrases
+    note: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Fact":
+        if self.type == "enum" and not self.values:
+            raise ValueError(f"事实 {self.id} 为枚举类型，须列出 values")
+        if self.type != "enum" and self.values:
+            raise ValueError(f"事实 {self.id} 不是枚举类型，不应有 values")
+        if self.type != "number" and (self.unit or self.min is not None or self.max is not None):
+            raise ValueError(f"事实 {self.id} 不是数值类型，不应有 unit/min/max")
+        return self
+
+
+class Conclusion(Strict):
+    """What a rule concludes when its conditions hold."""
+
+    kind: Literal["major_hazard", "violation", "derive"]
+    fact: Optional[str] = None  # for derive: the (bool) fact set to the rule's truth
+
+    @model_validator(mode="after")
+    def _fact_for_derive(self) -> "Conclusion":
+        if (self.kind == "derive") != (self.fact is not None):
+            raise ValueError("derive 结论必须且只能写 fact；其他结论不写 fact")
+        return self
+
+
+class Rule(Strict):
+    """One situation of one clause: conditions over facts and a conclusion."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    clause: str  # the document's own numbering, e.g. 七 or 第五条（二）
+    situation: Optional[str] = None  # exact part of the clause text this rule encodes
+    when: Any
+    unless: Any = None  # a defeater: when true, the conclusion is withheld (e.g. an exclusion)
+    then: Conclusion
+    note: Optional[str] = None
+    unverified: Optional[str] = None  # why the text or reading is not fully verified
+
+    @field_validator("then", mode="before")
+    @classmethod
+    def _short_then(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return {"kind": v}
+        if isinstance(v, dict) and "derive" in v:
+            return {"kind": "derive", "fact": v["derive"]}
+        return v
+
+    @property
+    def condition(self) -> logic.Node:
+        return logic.parse(self.when, self.id)
+
+    @property
+    def defeater(self) -> logic.Node | None:
+        return None if self.unless is None else logic.parse(self.unless, self.id)
+
+
+class Clause(Strict):
+    no: str
+    text: Optional[str] = None  # exact text; None when the text is missing from the sources
+    status: Literal["encoded", "not_encodable", "missing", "not_a_criterion"] = "encoded"
+    reason: Optional[str] = None  # why not encoded / missing
+    unverified: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _reason(self) -> "Clause":
+        if self.status != "encoded" and not self.reason:
+            raise ValueError(f"条款 {self.no} 状态为 {self.status}，须写明 reason")
+        if self.status == "encoded" and not self.text:
+            raise ValueError(f"条款 {self.no} 标为已编码，但没有条文")
+        return self
+
+
+class Document(Strict):
+    """One edition of one official document."""
+
+    id: str
+    sector: str
+    title: str
+    number: str
+    issuer: str
+    published: Optional[dt.date] = None
+    effective: dt.date  # first day in force
+    effective_note: Optional[str] = None
+    expires: Optional[dt.date] = None  # last day in force (inclusive); None while in force
+    replaces: Optional[str] = None  # id of the edition this one supersedes
+    status: Literal["encoded", "not_encoded"] = "encoded"
+    status_note: Optional[str] = None
+    source: str  # where the text was taken from, e.g. ../shared/criteria/chemicals.yaml#CHEM-2017
+    preamble: Optional[str] = None
+    scope: Any = None  # condition every rule of this document also needs (e.g. the mine is a coal mine)
+    scope_note: Optional[str] = None
+    structure: Optional[list[str]] = None  # chapter headings known for a not-encoded edition
+    clauses: list[Clause] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective <= day and (self.expires is None or day <= self.expires)
+
+    def clause(self, no: str) -> Clause | None:
+        return next((c for c in self.clauses if c.no == no), None)
+
+
+class Vocabulary(Strict):
+    sector: str
+    label: str  # Chinese name of the sector
+    facts: list[Fact]
+
+
+# ---- judgement output ---------------------------------------------------------------------
+
+class DocumentRef(BaseModel):
+    id: str
+    title: str
+    number: str
+    issuer: str
+    effective: dt.date
+    expires: Optional[dt.date] = None
+
+
+class Reason(BaseModel):
+    """A fact that made a condition true (or false), and where it came from."""
+
+    fact: str
+    label: str
+    value: Union[bool, str, float, int]
+    condition: str  # the condition in plain Chinese
+    source: str  # "given" or the id of the rule that derived it
+    derived_from: list["Reason"] = Field(default_factory=list)
+
+
+class Finding(BaseModel):
+    """A concluded rule: a major hazard or a violation, with its legal citation."""
+
+    rule_id: str
+    kind: Literal["major_hazard", "violation"]
+    document: DocumentRef
+    clause: str
+    text: str
+    situation: Optional[str] = None
+    reasoning: list[Reason]
+    unverified: Optional[str] = None
+
+
+class NotMet(BaseModel):
+    rule_id: str
+    document: str
+    clause: str
+    kind: str
+    failed: list[str]  # the conditions that failed, in plain Chinese
+    defeated_by: Optional[str] = None  # an exclusion that withheld the conclusion
+
+
+class Question(BaseModel):
+    fact: str
+    label: str
+    question: str
+    type: str
+    values: Optional[list[str]] = None
+    unit: Optional[str] = None
+    open_rules: list[str]
+
+
+class Judgement(BaseModel):
+    verdict: Literal["major", "not_major", "insufficient", "not_determined"]
+    verdict_zh: str
+    sector: str
+    as_of: dt.date
+    documents: list[DocumentRef]
+    hazards: list[Finding] = Field(default_factory=list)
+    violations: list[Finding] = Field(default_factory=list)
+    not_met: list[NotMet] = Field(default_factory=list)
+    open_rules: list[str] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    facts: dict[str, Any] = Field(default_factory=dict)  # the facts as understood, by id
+    derived: dict[str, Any] = Field(default_factory=dict)
+    reference: Optional["Judgement"] = None  # analysis under an older edition, for reference only
+    route: Optional[dict[str, Any]] = None
+    rulebase_version: str = ""
