@@ -21,10 +21,11 @@ from pydantic import ValidationError
 
 from engine import logic
 from engine.errors import KnowledgeError
-from engine.model import Document, Fact, Rule, Vocabulary
+from engine.model import Document, Fact, Rule, Vocabulary, VocabularyPart
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "knowledge"
 VOCABULARY_FILE = "vocabulary.yaml"
+VOCABULARY_PART = "vocabulary-*.yaml"  # more facts of the same sector, e.g. for one edition
 
 
 @dataclass
@@ -230,18 +231,27 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
         except ValidationError as exc:
             raise KnowledgeError(str(vocab_path), _pydantic_problem(exc)) from None
         facts: dict[str, Fact] = {}
-        for fact in vocab.facts:
-            if fact.id in facts:
-                raise KnowledgeError(str(vocab_path), f"事实 id 重复：{fact.id}")
-            facts[fact.id] = fact
-        labels = [f.label for f in vocab.facts]
-        dup_labels = {l for l in labels if labels.count(l) > 1}
-        if dup_labels:
-            raise KnowledgeError(str(vocab_path), f"事实中文名重复：{sorted(dup_labels)}")
+        labels: dict[str, str] = {}
+        vocab_files = [(vocab_path, vocab.facts)]
+        for part in sorted(sector_dir.glob(VOCABULARY_PART)):
+            part_data = _read_yaml(part) or {}
+            try:
+                part_vocab = VocabularyPart.model_validate(part_data)
+            except ValidationError as exc:
+                raise KnowledgeError(str(part), _pydantic_problem(exc)) from None
+            vocab_files.append((part, part_vocab.facts))
+        for path, items in vocab_files:
+            for fact in items:
+                if fact.id in facts:
+                    raise KnowledgeError(str(path), f"事实 id 重复：{fact.id}")
+                if fact.label in labels:
+                    raise KnowledgeError(str(path), f"事实中文名“{fact.label}”重复（另见 {labels[fact.label]}）")
+                facts[fact.id] = fact
+                labels[fact.label] = fact.id
         sector = Sector(vocab.sector, vocab.label, facts, [])
         for path in sorted(sector_dir.glob("*.yaml")):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-            if path.name == VOCABULARY_FILE:
+            if path.name.startswith("vocabulary"):
                 continue
             data = _read_yaml(path)
             try:

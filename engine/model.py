@@ -140,6 +140,12 @@ class Vocabulary(Strict):
     facts: list[Fact]
 
 
+class VocabularyPart(Strict):
+    """Extra facts of a sector in their own file (vocabulary-<part>.yaml), merged at load."""
+
+    facts: list[Fact]
+
+
 # ---- judgement output ---------------------------------------------------------------------
 
 class DocumentRef(BaseModel):
