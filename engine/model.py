@@ -104,6 +104,49 @@ class Clause(Strict):
         return self
 
 
+NEGATE = {"ge": "lt", "lt": "ge", "gt": "le", "le": "gt"}
+
+
+class Band(Strict):
+    """One row of a threshold table: where the key fact falls, what the value fact must meet."""
+
+    key: dict[Literal["ge", "gt", "le", "lt"], float]
+    require: dict[Literal["ge", "gt", "le", "lt"], float]
+
+
+class Table(Strict):
+    """A table of the standard as data (e.g. 煤矿 表2 瓦斯抽采率指标). A rule condition
+    `{fails_table: 表2}` is true when the value fact misses the requirement of the key's band."""
+
+    id: str
+    caption: str
+    key: str  # fact id of the row selector (e.g. 工作面绝对瓦斯涌出量)
+    value: str  # fact id that must meet the requirement (e.g. 工作面瓦斯抽采率)
+    columns: list[str] = Field(default_factory=list)
+    rows: list[list[str]] = Field(default_factory=list)  # verbatim cells, for display
+    bands: list[Band]
+
+    def failing_condition(self) -> dict:
+        return {"any": [
+            {"all": [{"fact": self.key, op: v} for op, v in band.key.items()]
+             + [{"any": [{"fact": self.value, NEGATE[op]: v} for op, v in band.require.items()]}]}
+            for band in self.bands
+        ]}
+
+
+def _expand_tables(node: Any, tables: dict[str, dict]) -> Any:
+    if isinstance(node, dict):
+        if "fails_table" in node:
+            table = tables.get(node["fails_table"])
+            if table is None:
+                raise ValueError(f"条件引用了本文件未定义的表 {node['fails_table']}")
+            return Table.model_validate(table).failing_condition()
+        return {k: _expand_tables(v, tables) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand_tables(x, tables) for x in node]
+    return node
+
+
 class Document(Strict):
     """One edition of one official document."""
 
@@ -125,7 +168,22 @@ class Document(Strict):
     scope_note: Optional[str] = None
     structure: Optional[list[str]] = None  # chapter headings known for a not-encoded edition
     clauses: list[Clause] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tables_into_conditions(cls, data: Any) -> Any:
+        """Expand `{fails_table: id}` in rule conditions into the table's band conditions."""
+        if not isinstance(data, dict) or not data.get("tables") or not isinstance(data.get("rules"), list):
+            return data
+        tables = {t.get("id"): t for t in data["tables"] if isinstance(t, dict)}
+        data = dict(data)
+        data["rules"] = [
+            {**r, "when": _expand_tables(r.get("when"), tables)} if isinstance(r, dict) else r
+            for r in data["rules"]
+        ]
+        return data
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.expires is None or day <= self.expires)
