@@ -231,9 +231,10 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
 
 
 def _questions(sector: Sector, question_rules: dict[str, list[str]], open_rules: list[str]) -> list[Question]:
-    order = {fid: i for i, fid in enumerate(sector.facts)}
+    """Most open rules settled first; ties keep the order the rules ask them in (a derived fact
+    before the facts it is derived from, since one answer to it settles them all)."""
     items = [(fid, rules) for fid, rules in question_rules.items() if set(rules) & set(open_rules)]
-    items.sort(key=lambda x: (-len(set(x[1]) & set(open_rules)), order.get(x[0], 0)))
+    items.sort(key=lambda x: -len(set(x[1]) & set(open_rules)))
     out = []
     for fid, rules in items:
         fact = sector.facts[fid]
