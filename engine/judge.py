@@ -264,6 +264,15 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     as_of = as_of or dt.date.today()
     facts = parse_facts(sector, raw_facts)
     in_force = knowledge.documents_in_force(sector, as_of)
+    # a document whose scope the given facts rule out (e.g. a non-coal standard for a coal mine) does not
+    # apply: it is neither judged nor warned about; an open scope keeps it (its rules then ask for the fact)
+    in_scope = [d for d in in_force
+                if d.scope is None or logic.evaluate(logic.parse(d.scope, d.id), facts) is not False]
+    if in_force and not in_scope:
+        known = "；".join(f"{d.number}（{d.effective} 起）" for d in in_force)
+        raise HazardError("no_edition_in_force",
+                          f"{as_of} 施行的{sector.label}判定标准（{known}）均不适用于所给对象", "as_of")
+    in_force = in_scope
     if not in_force:
         known = "；".join(f"{d.number}（{d.effective} 起）" for d in sector.documents)
         raise HazardError("no_edition_in_force",
