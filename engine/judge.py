@@ -108,6 +108,13 @@ def _reasons(ctx: _Context, node: CNode, want: bool) -> list[Reason]:
     return out
 
 
+def _grounds(reason: Reason) -> str:
+    """A condition with the facts it was derived from, e.g. an exclusion and the situation behind it."""
+    if not reason.derived_from:
+        return reason.condition
+    return f"{reason.condition}（{'；'.join(_grounds(d) for d in reason.derived_from)}）"
+
+
 def _failed(ctx: _Context, node: CNode) -> list[str]:
     """Plain-Chinese descriptions of the conditions that made `node` false."""
     if isinstance(node.node, logic.Leaf):
@@ -201,8 +208,9 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
                     failed = ["不适用：" + "；".join(_failed(ctx, r.scope))]
                     not_met.append(NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause,
                                           kind=rule.then.kind, failed=failed))
-                elif ctx.truth(r.when) is True and r.unless is not None:
-                    why = "；".join(x.condition for x in _reasons(ctx, r.unless, True))
+                elif r.unless is not None and ctx.truth(r.when) is not False and ctx.truth(r.unless) is True:
+                    # withheld by an exclusion (also when the situation itself is still open)
+                    why = "；".join(_grounds(x) for x in _reasons(ctx, r.unless, True))
                     not_met.append(NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause, kind=rule.then.kind,
                                           failed=[f"排除情形成立：{why}"], defeated_by=why))
                 else:
