@@ -185,6 +185,8 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
     question_rules: dict[str, list[str]] = {}
     derived: dict[str, Any] = {}
     notes: list[str] = []
+    major_possible = False  # some major-hazard rule is not settled false (it is true or may still become true)
+    open_violations: list[str] = []
     for doc in docs:
         cdoc = compiled(kb, doc)
         ctx = _Context(sector, cdoc, cdoc.run(facts), facts)
@@ -198,6 +200,7 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
             touched = set().union(*(_touching(ctx, p) for p in parts)) - scope_facts
             relevant = bool(touched & facts.keys())
             outcome = ctx.run.rules.get(rule.id)
+            major_possible = major_possible or (rule.then.kind == "major_hazard" and outcome is not False)
             if outcome is True:
                 (hazards if rule.then.kind == "major_hazard" else violations).append(_finding(ctx, r))
                 continue
@@ -228,14 +231,14 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
                 notes.append(f"规则 {rule.id}：排除情形或适用范围未提供，按检查完成视为不成立")
                 (hazards if rule.then.kind == "major_hazard" else violations).append(finding)
                 continue
-            if rule.then.kind == "major_hazard":
-                open_rules.append(rule.id)
+            (open_rules if rule.then.kind == "major_hazard" else open_violations).append(rule.id)
             seen: set[str] = set()
             for part in ([r.scope] if r.scope is not None else []) + parts:
                 for fact in _unknown_facts(ctx, part, seen):
                     question_rules.setdefault(fact, []).append(rule.id)
     return dict(hazards=hazards, violations=violations, not_met=not_met, open_rules=open_rules,
-                question_rules=question_rules, derived=derived, notes=notes)
+                question_rules=question_rules, derived=derived, notes=notes,
+                major_possible=major_possible, open_violations=open_violations)
 
 
 def _questions(sector: Sector, question_rules: dict[str, list[str]], open_rules: list[str]) -> list[Question]:
@@ -307,12 +310,18 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         return result
     parts = _judge_documents(sector, encoded, facts, kb, complete)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
+    violation_questions = parts["question_rules"]
     if hazards:
         verdict = "major"
     elif open_rules:
         verdict = "insufficient"
-    elif parts["not_met"]:
+    elif any(n.kind == "major_hazard" for n in parts["not_met"]):
         verdict = "not_major"
+    elif not parts["major_possible"]:
+        # every major-hazard rule in force came out false (e.g. out of its document's scope), or there
+        # is none (only violation rules apply): the verdict is settled, with nothing left to ask
+        verdict = "not_major"
+        warnings.append("施行中的重大事故隐患判定情形对所给对象均不适用或不成立。")
     else:
         verdict = "insufficient"
         warnings.append("所给事实未涉及任何判定情形，无法判断；请按下列问题补充现场事实。")
@@ -326,6 +335,11 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         parts["question_rules"] = counts
         open_rules = sorted({r for rs in counts.values() for r in rs})
     warnings.extend(parts["notes"])
+    if parts["open_violations"]:
+        missing = [f.label for fid, f in sector.facts.items()
+                   if set(violation_questions.get(fid, [])) & set(parts["open_violations"])]
+        warnings.append(f"违法行为（非重大事故隐患）尚待补充事实：{'、'.join(missing)}"
+                        f"（规则 {'、'.join(parts['open_violations'])}）")
     for h in hazards:
         if h.unverified:
             warnings.append(f"规则 {h.rule_id} 所依据的条文或解读未经充分核实：{h.unverified}")
