@@ -327,9 +327,11 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         warnings.append("所给事实未涉及任何判定情形，无法判断；请按下列问题补充现场事实。")
         counts: dict[str, list[str]] = {}
         for doc in encoded:
+            # a document's scope bears on every one of its rules: asked first, one answer settles which apply
+            scope = list(logic.leaves(logic.parse(doc.scope, doc.id))) if doc.scope is not None else []
             for rule in doc.rules:
                 if rule.then.kind == "major_hazard":
-                    for leaf in logic.leaves(rule.condition):
+                    for leaf in scope + list(logic.leaves(rule.condition)):
                         if not sector.facts[leaf.fact].derived:
                             counts.setdefault(leaf.fact, []).append(rule.id)
         parts["question_rules"] = counts

@@ -109,3 +109,9 @@ def test_major_hazard_beside_open_violation(kb):
 def test_operator_without_hazard_is_not_major(kb):
     j = run(kb, unit="经营者", licensed=True)
     assert j.verdict == "not_major" and any(n.rule_id == "DEMO-V-1" for n in j.not_met)
+
+
+def test_nothing_given_asks_the_scope_first(kb):
+    j = run(kb)
+    assert j.verdict == "insufficient"
+    assert [q.fact for q in j.questions][:1] == ["unit"], [q.fact for q in j.questions]
