@@ -1,0 +1,510 @@
+"""The HTTP API for inspectors (FastAPI on uvicorn), and the `hazard serve` subcommand.
+
+    hazard serve [--host 127.0.0.1] [--port 8000] [--workers N]
+
+`create_app()` is the app factory: it loads and compiles the whole knowledge base up front
+(engine.judge.prepare), so the first request is as fast as the others. durable_rules is
+serialised inside a process (engine.compiler.ENGINE_LOCK), so the judging endpoints are plain
+`def` functions that FastAPI runs in its threadpool: the event loop keeps accepting and parsing
+requests while one judgement runs. Scale-out is more worker processes (`--workers N`), each of
+which calls the factory and compiles its own copy of the rule base.
+
+Limits (environment variables, read when the app is created; see `Settings`):
+    HAZARD_MAX_BODY_BYTES  request body size limit in bytes, checked before parsing (default 1048576)
+    HAZARD_MAX_BATCH       cases in one POST /v1/judgements/batch call (default 100)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from types import ModuleType
+from typing import Any, Optional
+
+from fastapi import Body, FastAPI, Path, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest, DocumentDetail, DocumentSummary,
+                         ErrorResponse, Health, JudgementResult, MatterOut, MultiJudgement, RouteOut, RuleDetail, SectorInfo,
+                         VocabularyOut, document_engine_models)
+from engine import catalog, knowledge
+from engine.errors import EngineError, HazardError
+from engine.judge import VERDICT_ZH, judge, prepare
+from engine.knowledge import KnowledgeBase
+from engine.model import Judgement
+
+log = logging.getLogger("hazard.api")
+
+ENV_MAX_BODY_BYTES = "HAZARD_MAX_BODY_BYTES"
+ENV_MAX_BATCH = "HAZARD_MAX_BATCH"
+ROUTING_MODULE = "engine.routing"
+JSON = "application/json"
+DRAIN_LIMIT = 16 * 1024 * 1024  # an over-large body up to this size is read and dropped before the 413
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configurable limits of the service."""
+
+    max_body_bytes: int = 1_048_576  # 1 MiB: about a thousand cases of ordinary size
+    max_batch: int = 100
+
+    @classmethod
+    def from_env(cls, env: Optional[dict[str, str]] = None) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict[str, int] = {}
+        for name, attr, low in ((ENV_MAX_BODY_BYTES, "max_body_bytes", 64), (ENV_MAX_BATCH, "max_batch", 1)):
+            raw = env.get(name)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[attr] = int(raw.strip())
+            except ValueError:
+                raise HazardError("bad_config", f"环境变量 {name} 须为整数（收到：{raw!r}）", name) from None
+            if values[attr] < low:
+                raise HazardError("bad_config", f"环境变量 {name} 须不小于 {low}（收到：{raw!r}）", name)
+        return cls(**values)
+
+
+def load_routing() -> ModuleType | None:
+    """engine.routing if it exists (it registers the hook that fills `route`); None until then."""
+    try:
+        return importlib.import_module(ROUTING_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != ROUTING_MODULE:
+            raise
+        return None
+
+
+async def _drain(receive: Receive, limit: int) -> None:
+    """Read and drop the rest of a request body, at most `limit` bytes."""
+    read = 0
+    while read <= limit:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+# ---- transport guard: body limit before parsing, media type, rule-base version header -----------
+
+class Guard:
+    """Pure ASGI middleware. Rejects an over-large body with 413 before anything parses it
+    (by Content-Length, and by counting the bytes of a chunked body), rejects a non-JSON body
+    with 415, and names the rule-base version in a header on every response."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, version: str):
+        self.app = app
+        self.max = max_body_bytes
+        self.header = (errors.VERSION_HEADER.lower().encode(), version.encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        header = self.header
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == header[0] for k, _ in headers):
+                    headers.append(header)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            text = length.decode("latin-1").strip()
+            if not text.isdigit():
+                await self._reject(send_with_version, 400, "bad_content_length", f"Content-Length 无效：{text!r}")
+                return
+            if int(text) > self.max:
+                # A client told to wait (Expect: 100-continue) never sends the body; otherwise read and
+                # drop a moderately large one, so the client gets the 413 instead of a reset connection.
+                if b"100-continue" not in headers.get(b"expect", b"").lower() and int(text) <= DRAIN_LIMIT:
+                    await _drain(receive, DRAIN_LIMIT)
+                await self._too_large(send_with_version)
+                return
+        has_body = (length is not None and length.strip() not in (b"", b"0")) or b"transfer-encoding" in headers
+        if not has_body:
+            await self.app(scope, receive, send_with_version)
+            return
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if media != b"application/json" and not media.endswith(b"+json"):
+            got = f"收到 {media.decode('latin-1')!r}" if media else "未给出 Content-Type"
+            await self._reject(send_with_version, 415, "unsupported_media_type",
+                               f"请求体须为 JSON，请加请求头 Content-Type: application/json（{got}）", "Content-Type")
+            return
+        chunks, total = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max:
+                if message.get("more_body", False):
+                    await _drain(receive, DRAIN_LIMIT - total)
+                await self._too_large(send_with_version)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_version)
+
+    async def _too_large(self, send: Send) -> None:
+        await self._reject(send, 413, "body_too_large",
+                           f"请求体超过 {self.max} 字节的上限（环境变量 {ENV_MAX_BODY_BYTES}）", "body")
+
+    @staticmethod
+    async def _reject(send: Send, status: int, code: str, message: str, field: str | None = None) -> None:
+        body = errors.dumps(errors.envelope(code, message, field))
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+# ---- judging ----------------------------------------------------------------------------------
+
+def _context(case: CaseRequest) -> dict[str, Any]:
+    """The case context, as `hazard judge` passes it: found_by always, the others when given."""
+    context: dict[str, Any] = {"found_by": case.found_by}
+    for key in ("venue", "in_park", "town", "district"):
+        if getattr(case, key) is not None:
+            context[key] = getattr(case, key)
+    return context
+
+
+def _overall(verdicts: list[str]) -> str:
+    if "major" in verdicts:
+        return "major"
+    if all(v == "not_major" for v in verdicts):
+        return "not_major"
+    return "insufficient" if "insufficient" in verdicts else "not_determined"
+
+
+def judge_case(case: CaseRequest, kb: KnowledgeBase) -> Judgement | MultiJudgement:
+    """One case: a Judgement for `sector`; for `sectors`, each fact goes to every listed sector whose
+    vocabulary knows it, each sector is judged, and the verdicts are combined."""
+    if case.sector is not None and case.sectors is not None:
+        raise HazardError("conflicting_fields", "sector 与 sectors 只能填写一个", "sectors")
+    if case.sector is None and case.sectors is None:
+        raise HazardError("missing_sector", f"请用 sector 指定行业（可选：{'、'.join(kb.sectors)}）", "sector")
+    context = _context(case)
+    if case.sector is not None:
+        return judge(case.sector, case.facts, case.as_of, complete=case.complete, kb=kb, context=context)
+    ids = case.sectors or []
+    for i, sector_id in enumerate(ids):
+        if sector_id not in kb.sectors:
+            raise HazardError("unknown_sector", f"未知行业“{sector_id}”；可选：{'、'.join(kb.sectors)}", f"sectors.{i}")
+        if sector_id in ids[:i]:
+            raise HazardError("duplicate_sector", f"行业“{sector_id}”重复出现", f"sectors.{i}")
+    shares: dict[str, dict[str, Any]] = {s: {} for s in ids}
+    for name, value in case.facts.items():
+        owners = [s for s in ids if kb.sectors[s].fact_by_name(str(name).strip()) is not None]
+        if not owners:
+            labels = "、".join(kb.sectors[s].label for s in ids)
+            raise HazardError("unknown_fact", f"“{name}”不是所列行业（{labels}）任一词汇表中的事实；"
+                                              f"可用 GET /v1/vocabulary/{{sector}} 查看", f"facts.{name}")
+        for s in owners:
+            shares[s][name] = value
+    results = [judge(s, shares[s], case.as_of, complete=case.complete, kb=kb, context=context) for s in ids]
+    verdict = _overall([r.verdict for r in results])
+    return MultiJudgement(verdict=verdict, verdict_zh=VERDICT_ZH[verdict], sectors=list(ids), judgements=results,
+                          rulebase_version=kb.version)
+
+
+def judgement_json(result: Judgement | MultiJudgement) -> str:
+    """The judgement exactly as `hazard judge --json` writes it (model_dump_json, None left out)."""
+    return result.model_dump_json(exclude_none=True)
+
+
+def _json(data: Any) -> Response:
+    return Response(errors.dumps(data), media_type=JSON)
+
+
+# ---- the app ----------------------------------------------------------------------------------
+
+DESCRIPTION = """\
+按官方行业判定标准判定检查发现是否构成**重大事故隐患**，逐条引用条款原文，说明推理，列出需在现场补充的事实，
+并（路由模块可用时）给出牵头部门。判定结果与命令行 `hazard judge --json` 的输出相同。
+
+**规则库版本**：每个响应都带响应头 `X-Rulebase-Version`（知识库内容哈希），判定结果中也有 `rulebase_version`。
+
+**错误格式**（所有 4xx/5xx 相同）：`{"error": {"code": "…", "message": "中文说明", "field": "出错字段或 null"}}`。
+
+| 状态 | code | 情形 |
+| --- | --- | --- |
+| 400 | malformed_json | 请求体不是合法 JSON |
+| 404 | not_found / unknown_document / unknown_rule / unknown_sector / unknown_matter | 地址或资源不存在 |
+| 405 | method_not_allowed | 方法不支持 |
+| 413 | body_too_large | 请求体超过字节上限（解析前检查） |
+| 413 | batch_too_large | 批量案例数超过上限 |
+| 415 | unsupported_media_type | 请求体不是 application/json |
+| 422 | unknown_sector / unknown_fact / bad_value / out_of_range / no_edition_in_force / missing_sector / wrong_type / missing_field / unknown_field / bad_date … | 请求内容有误 |
+| 503 | routing_unavailable | 路由模块尚不可用 |
+| 500 | internal_error / engine_error | 不应发生；不返回堆栈 |
+
+**上限**（环境变量）：`HAZARD_MAX_BODY_BYTES`（请求体字节数，默认 1048576）、`HAZARD_MAX_BATCH`（批量案例数，默认 100）；
+当前取值见 `GET /healthz`。
+"""
+
+TAGS = [
+    {"name": "判定", "description": "判定一个或一批检查发现"},
+    {"name": "判定标准", "description": "行业、判定标准文件、条款与规则、事实词汇表"},
+    {"name": "移交", "description": "“一件事”链条与牵头部门"},
+    {"name": "运行", "description": "服务状态"},
+]
+
+_VERSION_HEADER_DOC = {errors.VERSION_HEADER: {"description": "规则库版本（知识库内容哈希）", "schema": {"type": "string"}}}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "请求体不是合法 JSON", 404: "资源不存在", 413: "请求体或批量过大", 415: "请求体不是 JSON",
+            422: "请求内容有误（未知行业、事实、取值、日期无版本施行等）", 500: "内部错误（不应发生）", 503: "功能暂不可用"}
+    return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
+
+
+_BODY_ERRORS = _errors(400, 413, 415, 422, 500)
+
+
+def _judgement_examples(kb: KnowledgeBase) -> dict[str, Any]:
+    """The documented request examples, judged by this rule base: the response examples never go stale."""
+    examples = {}
+    for key, example in CASE_EXAMPLES.items():
+        try:
+            result = judge_case(CaseRequest.model_validate(example["value"]), kb)
+        except HazardError:  # a knowledge base without the example's sector
+            continue
+        examples[key] = {"summary": example["summary"], "value": json.loads(judgement_json(result))}
+    return {"description": "判定结果（与 `hazard judge --json` 相同）",
+            "content": {JSON: {"examples": examples}}} if examples else {"description": "判定结果"}
+
+
+def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None) -> FastAPI:
+    """Build the API (the uvicorn factory: `uvicorn --factory api.server:create_app`)."""
+    settings = settings or Settings.from_env()
+    kb = prepare(kb or knowledge.default())
+    routing = load_routing()
+    rules = kb.rules
+    documents = kb.documents
+    try:
+        version = metadata.version("hazard-judge")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    app = FastAPI(title="重大事故隐患判定 API（hazard-judge）", version=f"{version}+rulebase.{kb.version}",
+                  description=DESCRIPTION, openapi_tags=TAGS)
+    app.state.settings = settings
+    app.state.kb = kb
+    errors.install(app, kb.version)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, version=kb.version)
+
+    def sector_info() -> list[dict[str, Any]]:
+        return [{"id": s.id, "label": s.label, "documents": [d.id for d in s.documents],
+                 "rules": sum(len(d.rules) for d in s.documents), "facts": len(s.facts)} for s in kb.sectors.values()]
+
+    @app.post("/v1/judgements", tags=["判定"], summary="判定一个检查发现", response_model=JudgementResult,
+              responses={**_BODY_ERRORS, 200: _judgement_examples(kb)})
+    def post_judgement(case: CaseRequest = Body(openapi_examples=CASE_EXAMPLES)) -> Response:
+        """判定一个案例：给出结论（重大事故隐患 / 不构成 / 信息不足 / 无法判定）、逐条引用的条款原文、推理、
+        未构成的情形、需补充的问题、提示与移交路由。事实可用 id 或中文名；取值可用 是/否、true/false、枚举值或数值。
+        用 `sectors` 可一次按多个行业判定（返回各行业的判定与总结论）。"""
+        return Response(judgement_json(judge_case(case, kb)), media_type=JSON)
+
+    @app.post("/v1/judgements/batch", tags=["判定"], summary="批量判定", response_model=BatchResponse,
+              responses=_BODY_ERRORS)
+    def post_batch(batch: BatchRequest = Body(openapi_examples={"two": {
+            "summary": "两个案例，其中第二个事实名写错（只影响它自己）",
+            "value": {"cases": [CASE_EXAMPLES["major"]["value"],
+                                {"sector": "chemicals", "facts": {"充装方式": "软管"}}]}}})) -> Response:
+        """逐个判定多个案例，结果顺序与请求一致。某个案例有误时，该案例的结果为错误对象（与单个判定的错误相同），
+        其余案例照常判定。案例数上限为 HAZARD_MAX_BATCH（超出返回 413 batch_too_large）。"""
+        if len(batch.cases) > settings.max_batch:
+            raise HazardError("batch_too_large", f"一次最多提交 {settings.max_batch} 个案例（收到 {len(batch.cases)} 个；"
+                                                 f"环境变量 {ENV_MAX_BATCH}）", "cases", status=413)
+        # each judgement is serialised exactly as the single endpoint does and spliced in
+        items: list[bytes] = []
+        summary = {"major": 0, "not_major": 0, "insufficient": 0, "not_determined": 0, "error": 0}
+        for i, raw in enumerate(batch.cases):
+            try:
+                result = judge_case(CaseRequest.model_validate(raw), kb)
+            except (HazardError, ValidationError) as exc:
+                items.append(errors.dumps({"index": i, "ok": False, "error": errors.case_error(exc)}))
+                summary["error"] += 1
+                continue
+            except EngineError as exc:
+                log.error("engine error in batch case %d: %s", i, exc)
+                items.append(errors.dumps({"index": i, "ok": False, "error": errors.envelope(
+                    "engine_error", "规则引擎执行出错，请将该案例反馈给维护人员")["error"]}))
+                summary["error"] += 1
+                continue
+            items.append(b'{"index":%d,"ok":true,"judgement":%s}' % (i, judgement_json(result).encode()))
+            summary[result.verdict] += 1
+        body = b'{"results":[%s],"summary":%s,"rulebase_version":%s}' % (
+            b",".join(items), errors.dumps(summary), errors.dumps(kb.version))
+        return Response(body, media_type=JSON)
+
+    @app.get("/v1/sectors", tags=["判定标准"], summary="行业列表", response_model=list[SectorInfo],
+             responses=_errors(500))
+    def get_sectors() -> Response:
+        """知识库中的全部行业（新增行业自动出现）及其判定标准文件、规则数与事实数。"""
+        return _json(sector_info())
+
+    @app.get("/v1/documents", tags=["判定标准"], summary="判定标准文件列表", response_model=list[DocumentSummary],
+             responses=_errors(422, 500))
+    def get_documents(sector: Optional[str] = Query(None, max_length=64, description="只列出该行业的文件",
+                                                     examples=["chemicals"])) -> Response:
+        """已登记的判定标准文件（各版本，含尚未编码的），可按行业筛选。"""
+        if sector is not None and sector not in kb.sectors:
+            raise HazardError("unknown_sector", f"未知行业“{sector}”；可选：{'、'.join(kb.sectors)}", "sector")
+        return _json([catalog.document_summary(d) for s in kb.sectors.values() if sector in (None, s.id)
+                      for d in s.documents])
+
+    @app.get("/v1/documents/{document_id}", tags=["判定标准"], summary="一份判定标准的条款与规则",
+             response_model=DocumentDetail, responses=_errors(404, 422, 500))
+    def get_document(document_id: str = Path(description="文件 id", examples=["CHEM-2017"])) -> Response:
+        """一份判定标准文件的全部条款原文、编码状态，以及编码每个条款的规则 id。"""
+        doc = documents.get(document_id)
+        if doc is None:
+            raise HazardError("unknown_document", f"没有文件 {document_id}；可用 GET /v1/documents 查看全部文件",
+                              "document_id", status=404)
+        return _json(catalog.document_detail(doc))
+
+    @app.get("/v1/rules/{rule_id}", tags=["判定标准"], summary="一条规则", response_model=RuleDetail,
+             responses=_errors(404, 422, 500))
+    def get_rule(rule_id: str = Path(description="规则 id", examples=["CHEM-2017-07"])) -> Response:
+        """一条规则：所在文件、条款原文、编码的情形、条件、排除情形与结论。"""
+        found = rules.get(rule_id)
+        if found is None:
+            raise HazardError("unknown_rule", f"没有规则 {rule_id}；可用 GET /v1/documents/{{id}} 查看各条款的规则",
+                              "rule_id", status=404)
+        return _json(catalog.rule_detail(*found))
+
+    @app.get("/v1/vocabulary/{sector}", tags=["判定标准"], summary="行业事实词汇表", response_model=VocabularyOut,
+             responses=_errors(404, 422, 500))
+    def get_vocabulary(sector: str = Path(description="行业 id", examples=["chemicals"])) -> Response:
+        """一个行业可填写的全部事实：id、中文名、类型、可选值、单位与范围，以及现场要问的问题。"""
+        if sector not in kb.sectors:
+            raise HazardError("unknown_sector", f"未知行业“{sector}”；可选：{'、'.join(kb.sectors)}", "sector",
+                              status=404)
+        return _json(catalog.vocabulary(kb, sector))
+
+    def need_routing() -> ModuleType:
+        if routing is None:
+            raise HazardError("routing_unavailable", "移交路由模块（engine.routing）尚未提供，暂不能查询“一件事”链条",
+                              None, status=503)
+        return routing
+
+    district_query = Query(None, max_length=200, description="区县配置（默认为部署的区县）", examples=["乌达区"])
+
+    @app.get("/v1/routes", tags=["移交"], summary="“一件事”事项列表", response_model=list[MatterOut],
+             responses=_errors(422, 500, 503))
+    def get_matters(district: Optional[str] = district_query) -> Response:
+        """可查询链条的事项（如 城镇燃气、危险化学品、消防）及各环节的牵头部门。
+        路由模块尚不可用时返回 503 routing_unavailable。"""
+        return _json(jsonable_encoder(need_routing().matters(district)))
+
+    @app.get("/v1/routes/{matter}", tags=["移交"], summary="一件事的链条与牵头部门", response_model=RouteOut,
+             responses=_errors(404, 422, 500, 503))
+    def get_route(matter: str = Path(description="事项 id、名称或别名，如 燃气", examples=["燃气"]),
+                  stage: Optional[str] = Query(None, max_length=64, description="环节（如 使用）；不填则为整条链条",
+                                               examples=["使用"]),
+                  district: Optional[str] = district_query) -> Response:
+        """一件事的各环节：牵头部门、配合部门、各自职责与依据（指定 stage 时只返回该环节）。
+        事项或环节不存在时 404 unknown_matter / unknown_stage；路由模块尚不可用时 503 routing_unavailable。"""
+        try:
+            found = need_routing().chain(matter, stage, district)
+        except HazardError as exc:
+            if exc.code in ("unknown_matter", "unknown_stage"):
+                raise HazardError(exc.code, exc.message, exc.field, status=404) from None
+            raise
+        return _json(jsonable_encoder(found))
+
+    @app.get("/healthz", tags=["运行"], summary="服务状态", response_model=Health, responses=_errors(500))
+    def healthz() -> Response:
+        """服务可用时返回 ok，以及规则库版本、行业、路由模块是否可用与当前上限。"""
+        return _json({"status": "ok", "rulebase_version": kb.version, "sectors": sector_info(),
+                      "routing": routing is not None,
+                      "limits": {"max_body_bytes": settings.max_body_bytes, "max_batch": settings.max_batch}})
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes, tags=app.openapi_tags)
+            document_engine_models(schema)
+            for path in schema["paths"].values():
+                for operation in path.values():
+                    for response in operation.get("responses", {}).values():
+                        response.setdefault("headers", {}).update(_VERSION_HEADER_DOC)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+# ---- `hazard serve` ---------------------------------------------------------------------------
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"端口须为整数（收到：{text!r}）") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"端口须在 1–65535 之间（收到：{port}）")
+    return port
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"进程数须为整数（收到：{text!r}）") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"进程数须不小于 1（收到：{n}）")
+    return n
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    Settings.from_env()  # a bad limit stops here, with its message, not in every worker
+    prepare()  # a broken knowledge base stops here (KnowledgeError), before any worker starts
+    uvicorn.run("api.server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, access_log=not args.no_access_log)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("serve", help="启动 HTTP API 服务（文档见 http://HOST:PORT/docs）",
+                              description="启动判定 HTTP API（FastAPI + uvicorn）。上限用环境变量 "
+                                          f"{ENV_MAX_BODY_BYTES}、{ENV_MAX_BATCH} 配置。")
+    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机）")
+    p.add_argument("--port", type=_port, default=8000, help="端口（默认 8000）")
+    p.add_argument("--workers", type=_workers, default=1, help="工作进程数（默认 1）；规则引擎在进程内串行，多核请增加进程")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--no-access-log", action="store_true", help="不记录每个请求（压测时用）")
+    p.set_defaults(func=cmd_serve)
