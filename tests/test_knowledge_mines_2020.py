@@ -218,3 +218,15 @@ def test_every_numeric_leaf_of_these_documents_is_listed():
             for leaf in logic.leaves(rule.condition):
                 if kb.sectors["mines"].facts[leaf.fact].type == "number" and leaf.op != "is":
                     assert (rule.id, leaf.fact) in listed, f"{rule.id} 的数值界限 {leaf.fact} 未写入 THRESHOLDS"
+
+
+def test_every_rule_has_a_major_hazard_scenario(kb):
+    """Each COAL-2020 and NONCOAL-2022 rule is cited by name in some scenario under features/mines."""
+    from pathlib import Path
+
+    features = Path(__file__).resolve().parent.parent / "features" / "mines"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in features.glob("*.feature"))
+    cited = set(re.findall(r'引用规则 "([^"]+)"', text)) | set(re.findall(r"\| (NONCOAL-2022-[A-Za-z0-9.]+) \|", text))
+    for doc_id in ("COAL-2020", "NONCOAL-2022"):
+        missing = [r.id for r in kb.documents[doc_id].rules if r.id not in cited]
+        assert missing == [], f"{doc_id} 无场景的规则：{missing}"
