@@ -1,4 +1,4 @@
-"""Compile a document's rules into one durable_rules ruleset and run it, one session a judgement.
+"""Compile a document's rules into durable_rulesets and run them, one session a judgement.
 
 Facts enter the Rete network as `{t: "f", id, v}`. Each distinct leaf condition is a pair of
 durable rules (the test and its negation) that asserts the leaf's truth `{t: "c", id, v}`.
@@ -9,6 +9,8 @@ chaining. Whatever no child settles stays unknown, which is the third answer.
 
 durable_rules keeps rulesets global per process and is not thread-safe: every call goes through
 one process-wide lock, each judgement has its own session id, and its state is deleted afterwards.
+The host runs no background threads (see _SerialHost); a document is split into small rulesets
+run in strata (see CompiledDocument).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from durable.lang import c as _c  # noqa: F401  (keeps durable's DSL module initialised)
+import durable.lang
+from durable import engine as durable_engine
 from durable.lang import get_host, m, ruleset, when_all
 
 from engine import logic
@@ -28,6 +31,27 @@ from engine.model import Document, Rule
 ENGINE_LOCK = threading.RLock()
 _ruleset_counter = itertools.count()
 _session_counter = itertools.count()
+
+
+class _SerialHost(durable_engine.Host):
+    """durable_rules' default Host starts timer threads that keep dispatching every ruleset in
+    the background, calling into the C engine outside any lock of ours. Racing our judgements,
+    they corrupt sessions now and then (missing conclusions, ERR_NODE_DELETED after a few
+    thousand judgements). We use neither timers nor queued messages, so this host starts no
+    threads and every call into the engine happens under ENGINE_LOCK."""
+
+    def _run(self) -> None:
+        pass
+
+
+def _host() -> durable_engine.Host:
+    with ENGINE_LOCK:
+        if durable.lang._main_host is None:
+            durable.lang._main_host = _SerialHost()
+        return get_host()  # also registers rulesets defined since the last call
+
+
+_host()
 
 
 @dataclass
@@ -55,11 +79,13 @@ class RunResult:
     derived: dict[str, bool]
 
 
-class CompiledDocument:
-    def __init__(self, doc: Document):
+class _Ruleset:
+    """One durable_rules ruleset holding a few rules of a document (see CompiledDocument)."""
+
+    def __init__(self, doc: Document, rules: list[Rule], ids: Iterator[int]):
         self.doc = doc
         self.name = f"hj_{next(_ruleset_counter)}_{doc.id}"
-        self._ids = itertools.count()
+        self._ids = ids
         self.leaf_ids: dict[str, str] = {}
         self.leaves: dict[str, logic.Leaf] = {}
         self.gates: dict[str, CNode] = {}
@@ -67,7 +93,7 @@ class CompiledDocument:
         self.rules: list[CompiledRule] = []
         self.roots: dict[str, list[CompiledRule]] = {}
         scope = logic.parse(doc.scope, doc.id) if doc.scope is not None else None
-        for rule in doc.rules:
+        for rule in rules:
             when = self._add(rule.condition)
             unless = self._add(rule.defeater) if rule.unless is not None else None
             scope_node = self._add(scope) if scope is not None else None
@@ -80,6 +106,7 @@ class CompiledDocument:
             self.rules.append(compiled)
             self.roots.setdefault(root.id, []).append(compiled)
         self.facts_used = {leaf.fact for leaf in self.leaves.values()}
+        self._sessions: dict[str, _Scratch] = {}
         self._build()
 
     # ---- tree ----------------------------------------------------------------------------
@@ -100,35 +127,38 @@ class CompiledDocument:
         return cnode
 
     # ---- durable_rules -------------------------------------------------------------------
-    def _emit(self, nid: str) -> Callable[[Any, bool], None]:
+    def _emit(self, nid: str) -> Callable[[Any, "_Scratch", bool], None]:
         """What settling node `nid` does: feed its parents, record and conclude its rules."""
         feeds = nid in self.parents
         concludes = [(r.rule.id, r.rule.then.fact if r.rule.then.kind == "derive" else None)
                      for r in self.roots.get(nid, [])]
         used = self.facts_used
 
-        def emit(c: Any, truth: bool) -> None:
+        def emit(c: Any, scratch: _Scratch, truth: bool) -> None:
             if feeds:
                 c.assert_fact({"t": "c", "id": nid, "v": truth})
             for rule_id, derived in concludes:
-                c.s["r_" + rule_id] = truth
-                if derived and derived in used and not c.s["g_" + derived]:
-                    c.assert_fact({"t": "f", "id": derived, "v": truth})
-                elif derived:
-                    c.s["d_" + derived] = truth
+                scratch.rules[rule_id] = truth
+                if derived and derived not in scratch.given:  # a fact the inspector gave is not re-derived
+                    scratch.derived[derived] = truth
+                    if derived in used:
+                        c.assert_fact({"t": "f", "id": derived, "v": truth})
         return emit
 
-    def _leaf_consequent(self, emit: Callable, truth: bool) -> Callable:
-        return lambda c: emit(c, truth)
+    def _scratch(self, c: Any) -> "_Scratch":
+        return self._sessions[c.s["sid"]]
 
-    def _count_consequent(self, gid: str, emit: Callable, truth: bool, needed: int, emit_value: bool) -> Callable:
-        key = f"{gid}_{'t' if truth else 'f'}"
+    def _leaf_consequent(self, emit: Callable, truth: bool) -> Callable:
+        return lambda c: emit(c, self._scratch(c), truth)
+
+    def _count_consequent(self, gid: str, emit: Callable, truth: bool, needed: int) -> Callable:
+        key = (gid, truth)
 
         def consequent(c: Any) -> None:
-            count = (c.s[key] or 0) + 1
-            c.s[key] = count
+            scratch = self._scratch(c)
+            scratch.counts[key] = count = scratch.counts.get(key, 0) + 1
             if count == needed:
-                emit(c, emit_value)
+                emit(c, scratch, truth)
         return consequent
 
     def _build(self) -> None:
@@ -149,28 +179,27 @@ class CompiledDocument:
                             consequent = self._leaf_consequent(emit, not truth)
                         else:
                             needed = gate.needed_true if truth else gate.needed_false
-                            consequent = self._count_consequent(gid, emit, truth, needed, truth)
+                            consequent = self._count_consequent(gid, emit, truth, needed)
                         when_all(pattern)(consequent)
 
-    def run(self, facts: dict[str, Any]) -> RunResult:
+    def run(self, facts: dict[str, Any], given: set[str]) -> RunResult:
         """Judge one fact set. Only facts some leaf tests are asserted, so an unknown fact is
         a normal outcome, not a MessageNotHandledException."""
         relevant = {k: v for k, v in facts.items() if k in self.facts_used and v is not None}
         if not relevant:
             return RunResult({}, {r.rule.id: None for r in self.rules}, {})
         sid = f"s{next(_session_counter)}"
-        host = get_host()
-        state_init = {"sid": sid}
-        for k in facts:
-            state_init["g_" + k] = 1
-        payload = [{"sid": sid, "t": "f", "id": k, "v": v} for k, v in relevant.items()]
+        host = _host()
+        scratch = _Scratch(given=given)
+        payload = [{"sid": sid, "t": "f", "id": k, "v": to_network(v)} for k, v in relevant.items()]
         with ENGINE_LOCK:
+            self._sessions[sid] = scratch
             try:
-                host.update_state(self.name, state_init)
                 host.assert_facts(self.name, payload)
                 state = host.get_state(self.name, sid)
                 network = host.get_facts(self.name, sid)
             finally:
+                del self._sessions[sid]
                 try:
                     host.delete_state(self.name, sid)
                 except Exception:  # state may not exist if the first call failed
@@ -178,19 +207,113 @@ class CompiledDocument:
         if "exception" in state:
             raise EngineError(f"规则引擎执行出错（{self.doc.id}）：{state['exception']}")
         truth = {f["id"]: f["v"] for f in network if f.get("t") == "c"}
-        derived = {f["id"]: f["v"] for f in network if f.get("t") == "f" and f["id"] not in facts}
-        derived.update({k[2:]: v for k, v in state.items() if k.startswith("d_")})
-        rules = {r.rule.id: state.get("r_" + r.rule.id) for r in self.rules}
+        rules = {r.rule.id: scratch.rules.get(r.rule.id) for r in self.rules}
         # a root that is a plain leaf feeds no gate; its truth is only in the rule record
         for r in self.rules:
             if rules[r.rule.id] is not None:
                 truth.setdefault(r.root.id, rules[r.rule.id])
-        return RunResult(truth, rules, derived)
+        return RunResult(truth, rules, scratch.derived)
+
+
+@dataclass
+class _Scratch:
+    """Per-session bookkeeping kept beside durable_rules: gate counters, rule outcomes and derived
+    facts. (durable_rules' own session state holds at most ~255 properties, too few for a large
+    standard; the facts that drive matching stay in the Rete network.)"""
+
+    given: set[str]
+    counts: dict[tuple[str, bool], int] = field(default_factory=dict)
+    rules: dict[str, bool] = field(default_factory=dict)
+    derived: dict[str, bool] = field(default_factory=dict)
+
+
+class CompiledDocument:
+    """A document compiled into small rulesets, run in strata so derived facts flow forward.
+
+    Why small: durable_rules 2.0.28 crashes (segmentation fault) or loses conclusions now and
+    then when one session holds a few hundred facts, which a long inspection record against a
+    large standard (COAL-2026 has hundreds of rules) produces. Each ruleset therefore holds at
+    most CHUNK rules, which keeps every session small. Why strata: a rule deriving a fact runs in
+    an earlier stratum than the rules that use it, and its conclusion enters the later rulesets
+    as a fact.
+    """
+
+    CHUNK = 8
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        ids = itertools.count()
+        depth = _derivation_depths(doc)
+        derive_rules = [r for r in doc.rules if r.then.kind == "derive"]
+        final_rules = [r for r in doc.rules if r.then.kind != "derive"]
+        strata = [[r for r in derive_rules if depth[r.then.fact] == d] for d in sorted(set(depth.values()))]
+        strata.append(final_rules)
+        self.strata: list[list[_Ruleset]] = [
+            [_Ruleset(doc, group[i:i + self.CHUNK], ids) for i in range(0, len(group), self.CHUNK)]
+            for group in strata if group
+        ]
+        by_id = {r.rule.id: r for chunk in self.chunks for r in chunk.rules}
+        self.rules: list[CompiledRule] = [by_id[r.id] for r in doc.rules]
+        self.facts_used = set().union(*(chunk.facts_used for chunk in self.chunks))
+
+    @property
+    def chunks(self) -> list[_Ruleset]:
+        return [chunk for stratum in self.strata for chunk in stratum]
+
+    def run(self, facts: dict[str, Any]) -> RunResult:
+        known = dict(facts)
+        given = set(facts)
+        result = RunResult({}, {}, {})
+        for stratum in self.strata:
+            new: dict[str, bool] = {}
+            for chunk in stratum:
+                part = chunk.run(known, given)
+                result.truth.update(part.truth)
+                result.rules.update(part.rules)
+                new.update(part.derived)
+            result.derived.update(new)
+            known.update(new)
+        return result
+
+
+def _derivation_depths(doc: Document) -> dict[str, int]:
+    """Stratum of each derived fact: 0 when its rule uses no derived fact, else one more than
+    the deepest derived fact it uses (the loader has already rejected cycles)."""
+    rules = {r.then.fact: r for r in doc.rules if r.then.kind == "derive"}
+    depth: dict[str, int] = {}
+
+    def visit(fact: str) -> int:
+        if fact not in depth:
+            rule = rules[fact]
+            nodes = [rule.condition] + ([rule.defeater] if rule.unless is not None else [])
+            used = {leaf.fact for node in nodes for leaf in logic.leaves(node)} & rules.keys()
+            depth[fact] = 1 + max(map(visit, used)) if used else 0
+        return depth[fact]
+
+    for fact in rules:
+        visit(fact)
+    return depth
+
+
+# durable_rules' C JSON reader crashes (segmentation fault) on numbers in exponent form such as
+# 1e-05, which json.dumps writes for small floats. Numbers therefore enter the network as
+# integers in millionths: fact values are already rounded to 6 decimals at input
+# (engine.facts), so the scaling is exact and comparisons keep their meaning; magnitudes are
+# clamped far beyond any threshold a standard uses.
+SCALE = 1_000_000
+_LIMIT = 9 * 10**18
+
+
+def to_network(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    return max(-_LIMIT, min(_LIMIT, round(value * SCALE)))
 
 
 def _predicates(leaf: logic.Leaf) -> tuple[Any, Any]:
     """The durable_rules test for a leaf and its exact negation (given the fact is present)."""
-    v, op = leaf.value, leaf.op
+    op = leaf.op
+    v = tuple(map(to_network, leaf.value)) if isinstance(leaf.value, tuple) else to_network(leaf.value)
     if op == "is":
         return m.v == v, m.v != v
     if op in ("in", "not_in"):

@@ -14,6 +14,7 @@ from engine.model import Fact
 
 TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "对", "存在"}
 FALSE_WORDS = {"否", "无", "没有", "false", "no", "n", "0", "不存在"}
+DECIMALS = 6  # numbers are judged to a millionth of their unit (see engine.compiler.to_network)
 UNKNOWN_WORDS = {"", "未知", "不详", "unknown", "null", "none", "?", "？"}
 
 
@@ -61,6 +62,7 @@ def coerce(fact: Fact, raw: Any, field: str) -> Any:
             raise HazardError("bad_value", f"“{fact.label}”须为数值{unit}（收到：{raw!r}）", field) from None
     if math.isnan(number) or math.isinf(number):
         raise HazardError("bad_value", f"“{fact.label}”须为有限数值（收到：{raw!r}）", field)
+    number = round(number, DECIMALS)
     if (fact.min is not None and number < fact.min) or (fact.max is not None and number > fact.max):
         bounds = f"{fact.min if fact.min is not None else '-∞'} ～ {fact.max if fact.max is not None else '+∞'}"
         raise HazardError("out_of_range", f"“{fact.label}”超出合理范围 {bounds}{fact.unit or ''}（收到：{raw!r}）", field)
