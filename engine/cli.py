@@ -184,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         return 4
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `hazard criteria | head`: the reader left, nothing to report
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except Exception as exc:  # never a bare stack trace for a user
         if os.environ.get("HAZARD_DEBUG"):
             raise

@@ -81,6 +81,8 @@ def _read_yaml(path: Path) -> Any:
         return read_yaml_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise KnowledgeError(str(path), f"YAML 语法错误：{exc}") from None
+    except ValueError as exc:  # e.g. an impossible date such as 2017-13-45
+        raise KnowledgeError(str(path), f"无法读取的取值（如日期 effective/expires）：{exc}") from None
 
 
 def _pydantic_problem(exc: ValidationError) -> str:
@@ -209,8 +211,9 @@ def _check_editions(sector: Sector) -> None:
             if old is None:
                 raise KnowledgeError(file, f"replaces 指向未知文件 {doc.replaces}")
             if old.expires is None or old.expires >= doc.effective:
+                until = f"至 {old.expires}" if old.expires else "未写失效日 expires"
                 raise KnowledgeError(
-                    file, f"{doc.id}（{doc.effective} 起）与被替代版本 {old.id}（至 {old.expires}）的施行期重叠")
+                    file, f"{doc.id}（{doc.effective} 起）与被替代版本 {old.id}（{until}）的施行期重叠")
 
 
 def load(root: Path | str | None = None) -> KnowledgeBase:

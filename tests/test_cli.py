@@ -1,0 +1,98 @@
+"""The `hazard` command as an inspector uses it: verdicts with citations, JSON, criteria,
+explanations, and clear errors with exit codes instead of stack traces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine import cli
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_readme_example_is_a_major_hazard_with_exact_citation(capsys):
+    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "充装介质=液氨",
+                       "--fact", "充装使用万向管道充装系统=否", "--as-of", "2026-11-28", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["verdict"] == "major"
+    hazard = data["hazards"][0]
+    assert hazard["document"]["number"] == "安监总管三〔2017〕121号"
+    assert hazard["clause"] == "七"
+    assert hazard["text"] == "液化烃、液氨、液氯等易燃易爆、有毒有害液化气体的充装未使用万向管道充装系统。"
+    assert {r["label"] for r in hazard["reasoning"]} == {"充装介质", "充装使用万向管道充装系统"}
+    assert data["as_of"] == "2026-11-28"
+    assert any("AQ 3067—2026" in w and "尚未编码" in w for w in data["warnings"])
+
+
+def test_text_output_is_chinese_and_names_clause_and_rule(capsys):
+    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "充装介质=液氨",
+                       "--fact", "universal_filling_system=false", "--as-of", "2026-06-01")
+    assert code == 0
+    assert "判定结论：重大事故隐患" in out and "条款 七" in out and "CHEM-2017-07" in out
+
+
+def test_case_file_and_as_of_from_the_file(tmp_path, capsys):
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"sector": "chemicals", "as_of": "2026-06-01",
+                                "facts": {"充装介质": "液氨"}}, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run(capsys, "judge", "--facts", str(case), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["verdict"] == "insufficient" and data["as_of"] == "2026-06-01"
+    assert data["questions"][0]["label"] == "充装使用万向管道充装系统"
+    assert data["questions"][0]["question"].endswith("？")
+
+
+@pytest.mark.parametrize("argv, code, expected", [
+    (["judge", "--sector", "chemicals", "--fact", "甲烷浓度=1.0"], "unknown_fact", "甲烷浓度"),
+    (["judge", "--sector", "nuclear", "--fact", "x=1"], "unknown_sector", "nuclear"),
+    (["judge", "--sector", "chemicals", "--fact", "充装介质"], "bad_fact_syntax", "事实=取值"),
+    (["judge", "--sector", "chemicals", "--fact", "充装使用万向管道充装系统=也许"], "bad_value", "是/否"),
+    (["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--as-of", "2017-01-01"], "no_edition_in_force", "2017-01-01"),
+    (["judge", "--sector", "chemicals", "--facts", "/nonexistent/case.json"], "bad_file", "case.json"),
+    (["explain", "NO-SUCH-RULE"], "unknown_rule", "NO-SUCH-RULE"),
+])
+def test_bad_input_gets_a_code_and_a_chinese_message(capsys, argv, code, expected):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2, err
+    assert f"[{code}]" in err and expected in err
+    assert "Traceback" not in err and not out
+
+
+def test_malformed_case_file(tmp_path, capsys):
+    case = tmp_path / "case.json"
+    case.write_text("{facts: ", encoding="utf-8")
+    rc, _, err = run(capsys, "judge", "--sector", "chemicals", "--facts", str(case))
+    assert rc == 2 and "[malformed_json]" in err
+
+
+def test_bad_date_argument(capsys):
+    rc, _, err = run(capsys, "judge", "--sector", "chemicals", "--as-of", "2026-02-30")
+    assert rc == 2 and "[bad_date]" in err and "2026-02-30" in err
+
+
+def test_criteria_lists_documents_clauses_and_rules(capsys):
+    code, out, _ = run(capsys, "criteria", "--sector", "chemicals", "--json")
+    docs = {d["id"]: d for d in json.loads(out)}
+    assert code == 0 and docs["CHEM-AQ3067-2026"]["status"] == "not_encoded"
+    clause7 = next(c for c in docs["CHEM-2017"]["clauses"] if c["no"] == "七")
+    assert clause7["rules"] == ["CHEM-2017-07"]
+    code, out, _ = run(capsys, "criteria", "--sector", "chemicals")
+    assert "已知但未编码" in out and "[已编码] 七" in out
+
+
+def test_explain_prints_the_rule_in_chinese(capsys):
+    code, out, _ = run(capsys, "explain", "CHEM-2017-05b")
+    assert code == 0
+    assert "罐区重大危险源级别 属于 一级、二级" in out and "判定为重大事故隐患" in out
+
+
+def test_check_passes_on_the_embedded_knowledge(capsys):
+    code, out, _ = run(capsys, "check")
+    assert code == 0 and "知识库检查通过" in out and "CHEM-2017" in out
