@@ -188,7 +188,7 @@ THRESHOLDS = [
     ("COAL-2020-04-06c", "c20_shift_overstaff_pct", "ge", 20),  # 超过限员规定20%以上
     ("COAL-2020-08-07c", "roadway_advance_sections", "lt", 2),  # 未超前至少2个区段
     ("COAL-2020-13-05", "face_safe_exits", "lt", 2),  # 不能保证2个畅通的安全出口
-    ("COAL-2020-18-04d", "seam_gas_pressure", "ge", 0.74),  # 达到或者超过0.74MPa
+    ("COAL-2020-18-04c", "seam_gas_pressure", "ge", 0.74),  # 达到或者超过0.74MPa
     ("NONCOAL-2022-U01.1a", "nc_ug_surface_exits", "lt", 2),  # 少于2个
     ("NONCOAL-2022-U01.2a", "nc_ug_exit_spacing", "lt", 30),  # 小于30米
     ("NONCOAL-2022-U01.2b", "nc_ug_wing_strike_length", "gt", 1000),  # 超过1000米
