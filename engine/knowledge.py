@@ -58,7 +58,7 @@ class KnowledgeBase:
         return {r.id: (d, r) for d in self.documents.values() for r in d.rules}
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
     """YAML 1.1 reads `no`, `yes`, `on`, `off` as booleans; experts write `no:` for a clause
     number, so only true/false are booleans here."""
 
