@@ -70,8 +70,9 @@ def from_validation_errors(errors: Iterable[dict[str, Any]]) -> tuple[int, dict[
     where = f"字段 {field} " if field and field != "body" else "请求体"
     ctx = err.get("ctx") or {}
     if kind == "json_invalid":
-        detail = ctx.get("error", "")
-        return 400, envelope("malformed_json", f"请求体不是合法的 JSON（{detail}）", None)["error"]
+        loc = err.get("loc", ())
+        at = f"第 {loc[1] + 1} 个字符处，" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        return 400, envelope("malformed_json", f"请求体不是合法的 JSON（{at}{ctx.get('error', '')}）", None)["error"]
     if kind == "missing":
         return 422, envelope("missing_field", f"缺少必填字段 {field}", field)["error"]
     if kind == "extra_forbidden":

@@ -21,6 +21,7 @@ import importlib
 import json
 import logging
 import os
+import socket
 from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
@@ -128,7 +129,7 @@ class Guard:
         length = headers.get(b"content-length")
         if length is not None:
             text = length.decode("latin-1").strip()
-            if not text.isdigit():
+            if not (text.isascii() and text.isdigit()):
                 await self._reject(send_with_version, 400, "bad_content_length", f"Content-Length 无效：{text!r}")
                 return
             if int(text) > self.max:
@@ -145,6 +146,7 @@ class Guard:
         media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if media != b"application/json" and not media.endswith(b"+json"):
             got = f"收到 {media.decode('latin-1')!r}" if media else "未给出 Content-Type"
+            await _drain(receive, DRAIN_LIMIT)  # an unread body would make the close a reset
             await self._reject(send_with_version, 415, "unsupported_media_type",
                                f"请求体须为 JSON，请加请求头 Content-Type: application/json（{got}）", "Content-Type")
             return
@@ -488,11 +490,42 @@ def _workers(text: str) -> int:
     return n
 
 
+def tcp_listener(sock: socket.socket) -> socket.socket:
+    """The same bound socket, marked IPPROTO_TCP and with TCP_NODELAY (see below)."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+        family, kind = sock.family, sock.type
+        sock = socket.socket(family, kind, socket.IPPROTO_TCP, fileno=sock.detach())
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.set_inheritable(True)
+    return sock
+
+
+def _bind_tcp_socket_for_workers() -> None:
+    """With --workers N, uvicorn binds one listening socket in the parent as `socket(family)`, whose
+    `proto` is 0; asyncio then does not set TCP_NODELAY on the accepted connections (it checks
+    proto == IPPROTO_TCP), and a response written as headers + body waits for the client's delayed
+    ACK: ~40 ms per keep-alive request instead of ~1 ms (Kludex/uvicorn issue #3149, open at the
+    time of writing). Re-wrap the bound socket with its protocol; a no-op once uvicorn does it."""
+    import uvicorn.config
+
+    original = uvicorn.config.Config.bind_socket
+    if getattr(original, "hazard_tcp", False):
+        return
+
+    def bind_socket(self: Any) -> socket.socket:
+        return tcp_listener(original(self))
+
+    bind_socket.hazard_tcp = True  # type: ignore[attr-defined]
+    uvicorn.config.Config.bind_socket = bind_socket  # type: ignore[method-assign]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     Settings.from_env()  # a bad limit stops here, with its message, not in every worker
     prepare()  # a broken knowledge base stops here (KnowledgeError), before any worker starts
+    if args.workers > 1:
+        _bind_tcp_socket_for_workers()
     uvicorn.run("api.server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, access_log=not args.no_access_log)
     return 0

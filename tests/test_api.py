@@ -196,7 +196,8 @@ def test_body_over_the_byte_limit_is_refused_before_parsing(kb):
         assert small.post("/v1/judgements", json=CASES[0]).status_code == 200
 
 
-def test_bad_content_length_is_a_400(client):
+@pytest.mark.parametrize("value", [b"abc", "\u00b2".encode("latin-1"), b"-1"])
+def test_bad_content_length_is_a_400(value):
     # the ASGI level: a client cannot send this through httpx, so call the guard directly
     import asyncio
 
@@ -212,7 +213,7 @@ def test_bad_content_length_is_a_400(client):
         raise AssertionError("the guard let a bad Content-Length through")
 
     guard = server.Guard(app, 100, "v")
-    scope = {"type": "http", "method": "POST", "path": "/v1/judgements", "headers": [(b"content-length", b"abc")]}
+    scope = {"type": "http", "method": "POST", "path": "/v1/judgements", "headers": [(b"content-length", value)]}
     asyncio.run(guard(scope, receive, send))
     assert sent[0]["status"] == 400 and json.loads(sent[1]["body"])["error"]["code"] == "bad_content_length"
 
@@ -513,3 +514,21 @@ def test_serve_subcommand_is_registered():
     for bad in (["serve", "--port", "70000"], ["serve", "--workers", "0"], ["serve", "--port", "x"]):
         with pytest.raises(SystemExit):
             build_parser().parse_args(bad)
+
+
+def test_worker_listener_is_marked_tcp_so_connections_get_nodelay():
+    """uvicorn --workers binds its socket with proto 0, and asyncio then leaves Nagle on for every
+    accepted connection (~40 ms per keep-alive request); `hazard serve` re-wraps it as TCP."""
+    import socket
+
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.bind(("127.0.0.1", 0))
+    address = raw.getsockname()
+    assert raw.proto == 0  # what uvicorn's Config.bind_socket creates
+    sock = server.tcp_listener(raw)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP and sock.getsockname() == address
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        assert sock.get_inheritable()
+    finally:
+        sock.close()

@@ -67,6 +67,8 @@ def test_real_server_answers_over_http(live_url):
         assert bad.headers[VERSION_HEADER] == kb.version
         big = c.post("/v1/judgements", content=b" " * 2_000_000, headers={"content-type": "application/json"})
         assert big.status_code == 413 and big.json()["error"]["code"] == "body_too_large"
+        plain = c.post("/v1/judgements", content=b'{"sector": "chemicals"}', headers={"content-type": "text/plain"})
+        assert plain.status_code == 415 and plain.json()["error"]["code"] == "unsupported_media_type"
         assert c.get("/v1/documents/CHEM-2017").json()["id"] == "CHEM-2017"
 
 

@@ -1,0 +1,136 @@
+"""Load benchmark of the HTTP API (not a test): requests/s and p50/p99 latency of single
+judgements (POST /v1/judgements) at 1, 8 and 32 concurrent clients, against `hazard serve` with
+1 and 2 worker processes. Loopback only; every measurement is bounded in time and in requests,
+and the servers are stopped at the end.
+
+    python benchmarks/load_api.py [--seconds 5] [--workers 1 2] [--clients 1 8 32]
+
+The load generator is a minimal asyncio HTTP/1.1 keep-alive client (one connection per client) in
+one process, so it is cheap next to the server; it shares the machine's cores with the server,
+which the printed core count puts in context. The in-process engine rate (judge() in a loop, no
+HTTP) is printed as the ceiling of one worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from api.launch import HOST, running_server  # noqa: E402
+
+MAX_REQUESTS = 200_000  # per measurement, whatever the duration
+CASES = [
+    {"充装介质": "液氨", "充装使用万向管道充装系统": "否"},
+    {"充装介质": "液氨", "充装使用万向管道充装系统": "是"},
+    {"充装介质": "液氯", "充装使用万向管道充装系统": "否"},
+    {"涉及重点监管危险化工工艺": "是"},
+    {"涉及重点监管危险化工工艺": "是", "装置实现自动化控制": "否"},
+    {"在役化工装置经正规设计": "否", "在役化工装置进行了安全设计诊断": "否"},
+]
+BODIES = [json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": f}, ensure_ascii=False).encode()
+          for f in CASES]
+
+
+def request_bytes(port: int, body: bytes) -> bytes:
+    return (b"POST /v1/judgements HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (HOST.encode(), port, len(body), body))
+
+
+async def one_client(port: int, offset: int, deadline: float, budget: list[int], latencies: list[float],
+                     statuses: dict[int, int]) -> None:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    requests = [request_bytes(port, b) for b in BODIES]
+    i = offset
+    try:
+        while time.perf_counter() < deadline and budget[0] > 0:
+            budget[0] -= 1
+            start = time.perf_counter()
+            writer.write(requests[i % len(requests)])
+            i += 1
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - start)
+            statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+async def measure(port: int, clients: int, seconds: float) -> dict:
+    # warm-up: every connection and worker has answered before the clock starts
+    await asyncio.gather(*(one_client(port, c, time.perf_counter() + 0.5, [clients * 20], [], {})
+                           for c in range(clients)))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    budget = [MAX_REQUESTS]
+    start = time.perf_counter()
+    await asyncio.gather(*(one_client(port, c, start + seconds, budget, latencies, statuses) for c in range(clients)))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+    return {"requests": len(latencies), "rps": len(latencies) / elapsed, "p50": q[49] * 1000, "p99": q[98] * 1000,
+            "non_200": sum(n for s, n in statuses.items() if s != 200)}
+
+
+def engine_rate(seconds: float) -> float:
+    from engine.judge import judge, prepare
+
+    prepare()
+    cases = [json.loads(b)["facts"] for b in BODIES]
+    day = dt.date(2026, 6, 1)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        judge("chemicals", cases[n % len(cases)], day, context={"found_by": None})
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement (default 5)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    args = parser.parse_args(argv)
+    if args.seconds <= 0 or args.seconds > 60:
+        parser.error("--seconds must be in (0, 60]")
+
+    load = "、".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} (other work shares these cores); "
+          f"{args.seconds:g} s per measurement; loopback {HOST}")
+    base = engine_rate(min(args.seconds, 3.0))
+    print(f"in-process engine, no HTTP: {base:,.0f} judgements/s (one process)\n")
+    rows = []
+    for workers in args.workers:
+        with running_server(workers=workers) as url:
+            port = int(url.rsplit(":", 1)[1])
+            for clients in args.clients:
+                r = asyncio.run(measure(port, clients, args.seconds))
+                rows.append((workers, clients, r))
+                print(f"  workers={workers} clients={clients:>2}: {r['rps']:8.0f} req/s", flush=True)
+    print()
+    print(f"{'workers':>7} {'clients':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>7}"
+          f" {'vs 1 worker':>11} {'vs engine':>9}")
+    single = {c: r["rps"] for w, c, r in rows if w == min(args.workers)}
+    for workers, clients, r in rows:
+        ratio = r["rps"] / single[clients] if clients in single else float("nan")
+        print(f"{workers:>7} {clients:>7} {r['requests']:>9} {r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
+              f" {r['non_200']:>7} {ratio:>10.2f}x {r['rps'] / base:>8.2f}x")
+    return 1 if any(r["non_200"] for _, _, r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
