@@ -191,6 +191,11 @@ class Guard:
 
 # ---- judging ----------------------------------------------------------------------------------
 
+def unknown_sector(kb: KnowledgeBase, name: str, field: str, status: int | None = None) -> HazardError:
+    """The engine's unknown_sector error (same wording), for the places the API checks a sector itself."""
+    return HazardError("unknown_sector", f"未知行业“{name}”；可选：{'、'.join(kb.sectors)}", field, status)
+
+
 def _context(case: CaseRequest) -> dict[str, Any]:
     """The case context, as `hazard judge` passes it: found_by always, the others when given."""
     context: dict[str, Any] = {"found_by": case.found_by}
@@ -221,7 +226,7 @@ def judge_case(case: CaseRequest, kb: KnowledgeBase) -> Judgement | MultiJudgeme
     ids = case.sectors or []
     for i, sector_id in enumerate(ids):
         if sector_id not in kb.sectors:
-            raise HazardError("unknown_sector", f"未知行业“{sector_id}”；可选：{'、'.join(kb.sectors)}", f"sectors.{i}")
+            raise unknown_sector(kb, sector_id, f"sectors.{i}")
         if sector_id in ids[:i]:
             raise HazardError("duplicate_sector", f"行业“{sector_id}”重复出现", f"sectors.{i}")
     shares: dict[str, dict[str, Any]] = {s: {} for s in ids}
@@ -260,8 +265,8 @@ DESCRIPTION = """\
 
 | 状态 | code | 情形 |
 | --- | --- | --- |
-| 400 | malformed_json | 请求体不是合法 JSON |
-| 404 | not_found / unknown_document / unknown_rule / unknown_sector / unknown_matter | 地址或资源不存在 |
+| 400 | malformed_json / bad_content_length | 请求体不是合法 JSON；Content-Length 无效 |
+| 404 | not_found / unknown_document / unknown_rule / unknown_sector / unknown_matter / unknown_stage | 地址或资源不存在 |
 | 405 | method_not_allowed | 方法不支持 |
 | 413 | body_too_large | 请求体超过字节上限（解析前检查） |
 | 413 | batch_too_large | 批量案例数超过上限 |
@@ -381,7 +386,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
                                                      examples=["chemicals"])) -> Response:
         """已登记的判定标准文件（各版本，含尚未编码的），可按行业筛选。"""
         if sector is not None and sector not in kb.sectors:
-            raise HazardError("unknown_sector", f"未知行业“{sector}”；可选：{'、'.join(kb.sectors)}", "sector")
+            raise unknown_sector(kb, sector, "sector")
         return _json([catalog.document_summary(d) for s in kb.sectors.values() if sector in (None, s.id)
                       for d in s.documents])
 
@@ -410,8 +415,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     def get_vocabulary(sector: str = Path(description="行业 id", examples=["chemicals"])) -> Response:
         """一个行业可填写的全部事实：id、中文名、类型、可选值、单位与范围，以及现场要问的问题。"""
         if sector not in kb.sectors:
-            raise HazardError("unknown_sector", f"未知行业“{sector}”；可选：{'、'.join(kb.sectors)}", "sector",
-                              status=404)
+            raise unknown_sector(kb, sector, "sector", status=404)
         return _json(catalog.vocabulary(kb, sector))
 
     def need_routing() -> ModuleType:
