@@ -308,6 +308,9 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
                            facts=facts, reference=reference, rulebase_version=kb.version)
         _post_process(result, context)
         return result
+    for doc in encoded:
+        if doc.coverage_note:
+            warnings.append(f"{doc.number}：{doc.coverage_note}")
     parts = _judge_documents(sector, encoded, facts, kb, complete)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
     violation_questions = parts["question_rules"]

@@ -166,6 +166,7 @@ class Document(Strict):
     preamble: Optional[str] = None
     scope: Any = None  # condition every rule of this document also needs (e.g. the mine is a coal mine)
     scope_note: Optional[str] = None
+    coverage_note: Optional[str] = None  # what this edition cannot check (e.g. clauses whose text is missing); warned on every judgement that applies it
     structure: Optional[list[str]] = None  # chapter headings known for a not-encoded edition
     clauses: list[Clause] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)

@@ -130,6 +130,11 @@ def then_warning(result, text):
     assert any(text in w for w in result.warnings), result.warnings
 
 
+@then(parsers.re(r'提示不包含 "(?P<text>[^"]+)"'))
+def then_no_such_warning(result, text):
+    assert not any(text in w for w in result.warnings), result.warnings
+
+
 @then("没有提示")
 def then_no_warning(result):
     assert not result.warnings, result.warnings
