@@ -5,6 +5,7 @@ Anything that cannot be read becomes a HazardError naming the field; nothing is 
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
@@ -69,6 +70,14 @@ def coerce(fact: Fact, raw: Any, field: str) -> Any:
     return number
 
 
+def similar_labels(sector: Sector, name: str, limit: int = 3) -> list[str]:
+    """Labels an inspector probably meant: those containing what was typed, then close spellings."""
+    labels = [f.label for f in sector.facts.values()]
+    found = [label for label in labels if name and name in label]
+    found += [m for m in difflib.get_close_matches(name, labels, n=limit, cutoff=0.5) if m not in found]
+    return found[:limit]
+
+
 def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> dict[str, Any]:
     """Read a mapping of fact names (id or Chinese label) to values; unknown values are dropped."""
     if not isinstance(raw, dict):
@@ -79,9 +88,11 @@ def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> d
         field = f"{prefix}.{name}"
         fact = sector.fact_by_name(str(name).strip())
         if fact is None:
+            hint = "、".join(similar_labels(sector, str(name)))
+            hint = f"；是否指：{hint}" if hint else ""
             raise HazardError(
                 "unknown_fact",
-                f"“{name}”不是{sector.label}行业词汇表中的事实；可用 `hazard vocabulary {sector.id}` 查看全部事实",
+                f"“{name}”不是{sector.label}行业词汇表中的事实{hint}；可用 `hazard vocabulary {sector.id}` 查看全部事实",
                 field)
         typed = coerce(fact, value, field)
         if fact.id in names and out.get(fact.id) != typed:
