@@ -139,7 +139,7 @@ class ErrorBody(BaseModel):
 class ErrorResponse(BaseModel):
     """所有错误（4xx/5xx）的统一格式：{"error": {"code", "message", "field"}}。"""
 
-    error: ErrorBody
+    error: ErrorBody = Field(description="错误内容")
 
 
 class MultiJudgement(BaseModel):
@@ -169,7 +169,7 @@ class BatchItem(BaseModel):
 class BatchResponse(BaseModel):
     """批量判定的结果，顺序与请求一致。"""
 
-    results: list[BatchItem]
+    results: list[BatchItem] = Field(description="各案例的结果，顺序与请求中的 cases 相同")
     summary: dict[str, int] = Field(description="各结论（major、not_major、insufficient、not_determined）与 error 的案例数")
     rulebase_version: str = Field(description="规则库版本")
 
@@ -196,9 +196,9 @@ class Health(BaseModel):
 
     status: Literal["ok"] = Field(description="服务可用时为 ok")
     rulebase_version: str = Field(description="规则库版本（知识库内容哈希），与响应头 X-Rulebase-Version 相同")
-    sectors: list[SectorInfo]
+    sectors: list[SectorInfo] = Field(description="知识库中的行业")
     routing: bool = Field(description="“一件事”移交路由模块是否可用")
-    limits: Limits
+    limits: Limits = Field(description="当前生效的上限")
 
 
 class DocumentSummary(BaseModel):
@@ -223,7 +223,8 @@ class ClauseOut(BaseModel):
 
     no: str = Field(description="条款编号（文件自身的编号，如 七、第五条（二））")
     text: Optional[str] = Field(None, description="条文原文（逐字）；来源中缺失时为 null")
-    status: str = Field(description="encoded / not_encodable / missing / not_a_criterion")
+    status: str = Field(description="编码状态：encoded（已编码）、not_encodable（无法编码）、missing（条文缺失）、"
+                                    "not_a_criterion（非判定情形）")
     reason: Optional[str] = Field(None, description="未编码的原因")
     unverified: Optional[str] = Field(None, description="条文或解读未经充分核实的说明")
     rules: list[str] = Field(description="编码本条的规则 id")
@@ -241,7 +242,7 @@ class RuleDetail(BaseModel):
     """一条规则：所编码的条款原文、条件、排除情形与结论。"""
 
     id: str = Field(description="规则 id", examples=["CHEM-2017-07"])
-    document: DocumentSummary
+    document: DocumentSummary = Field(description="规则所在的判定标准文件")
     clause: str = Field(description="条款编号")
     text: Optional[str] = Field(None, description="条款原文")
     situation: Optional[str] = Field(None, description="本规则编码的情形（条文原文的一部分）")
@@ -275,7 +276,7 @@ class VocabularyOut(BaseModel):
 
     sector: str = Field(description="行业 id")
     label: str = Field(description="行业中文名")
-    facts: list[FactOut]
+    facts: list[FactOut] = Field(description="全部事实")
 
 
 class MatterOut(BaseModel):
