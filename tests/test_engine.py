@@ -1,0 +1,52 @@
+"""Engine behaviour around durable_rules: errors inside consequents surface, unknown facts are a
+normal outcome, sessions leave nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+from durable.lang import get_host
+
+from engine import knowledge
+from engine.compiler import CompiledDocument, _Ruleset
+from engine.errors import EngineError
+from engine.judge import compiled
+
+KB = knowledge.default()
+DOC = KB.documents["CHEM-2017"]
+
+
+def test_an_exception_inside_a_consequent_is_raised_not_swallowed(monkeypatch):
+    cdoc = CompiledDocument(DOC)  # a private copy, so the patched method affects nothing else
+
+    def broken(self, c):
+        raise RuntimeError("consequent failed")
+
+    monkeypatch.setattr(_Ruleset, "_scratch", broken)
+    with pytest.raises(EngineError, match="consequent failed"):
+        cdoc.run({"filling_medium": "液氨", "universal_filling_system": False})
+
+
+def test_a_fact_no_rule_tests_is_a_normal_outcome():
+    cdoc = compiled(KB, DOC)
+    result = cdoc.run({"no_such_fact_in_any_rule": True})
+    assert set(result.rules.values()) == {None}
+    assert result.truth == {} and result.derived == {}
+
+
+def test_sessions_are_deleted_after_each_judgement():
+    cdoc = compiled(KB, DOC)
+    before = {chunk.name: set(chunk._sessions) for chunk in cdoc.chunks}
+    result = cdoc.run({"filling_medium": "液氨", "universal_filling_system": False})
+    assert result.rules["CHEM-2017-07"] is True
+    assert {chunk.name: set(chunk._sessions) for chunk in cdoc.chunks} == before == {c.name: set() for c in cdoc.chunks}
+    host = get_host()
+    for chunk in cdoc.chunks:
+        with pytest.raises(Exception):  # durable: "Could not get facts" (SID not found) for any used session
+            host.get_facts(chunk.name, "s0")
+
+
+def test_rulesets_stay_small():
+    """Each durable ruleset holds at most CHUNK rules (large sessions crash durable_rules 2.0.28)."""
+    for doc in KB.documents.values():
+        if doc.status == "encoded":
+            assert all(len(chunk.rules) <= CompiledDocument.CHUNK for chunk in compiled(KB, doc).chunks)
