@@ -21,8 +21,12 @@ KB = knowledge.default()
 ENCODED = [d for d in KB.documents.values() if d.status == "encoded"]
 
 
-def _diff(got: dict, want: dict) -> dict:
-    return {k: (got.get(k), want.get(k)) for k in want if got.get(k) != want.get(k)}
+def assert_same_as_direct(cdoc: CompiledDocument, doc: Document, facts: dict) -> None:
+    run = cdoc.run(facts)
+    want_rules, want_derived = evaluate_document(doc, facts)
+    diff = {k: (run.rules.get(k), v) for k, v in want_rules.items() if run.rules.get(k) != v}
+    assert not diff and run.rules.keys() == want_rules.keys(), (facts, diff)
+    assert run.derived == want_derived, (facts, run.derived, want_derived)
 
 
 def value_strategy(fact: Fact):
@@ -53,10 +57,7 @@ def test_compiled_equals_direct_on_knowledge_base(doc_id):
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(facts_strategy(sector))
     def check(facts):
-        run = cdoc.run(facts)
-        want_rules, want_derived = evaluate_document(doc, facts)
-        assert run.rules == want_rules, (facts, _diff(run.rules, want_rules))
-        assert run.derived == want_derived, (facts, run.derived, want_derived)
+        assert_same_as_direct(cdoc, doc, facts)
 
     check()
 
@@ -129,10 +130,7 @@ SYNTH_COMPILED = CompiledDocument(SYNTH_DOC)
 @settings(max_examples=400, deadline=None)
 @given(facts_strategy(SYNTH_SECTOR))
 def test_compiled_equals_direct_on_synthetic_rules(facts):
-    run = SYNTH_COMPILED.run(facts)
-    want_rules, want_derived = evaluate_document(SYNTH_DOC, facts)
-    assert run.rules == want_rules, (facts, _diff(run.rules, want_rules))
-    assert run.derived == want_derived, (facts, run.derived, want_derived)
+    assert_same_as_direct(SYNTH_COMPILED, SYNTH_DOC, facts)
 
 
 def test_synthetic_rule_base_reaches_every_outcome():
