@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Any
 
 from engine.errors import HazardError
@@ -43,10 +44,15 @@ def coerce(fact: Fact, raw: Any, field: str) -> Any:
         raise HazardError("bad_value", f"“{fact.label}”是是非题，请填 是/否（收到：{raw!r}）", field)
     if fact.type == "enum":
         text = str(raw).strip()
-        if text in (fact.values or []):
+        values = fact.values or []
+        if text in values:
             return text
-        raise HazardError(
-            "bad_value", f"“{fact.label}”的取值须为 {'、'.join(fact.values or [])} 之一（收到：{raw!r}）", field)
+        # a value may name several uses ("商店、商场、集贸市场"): one of its parts, if unique, is that value
+        parts = [v for v in values if text in re.split(r"[、，,]", v)]
+        if len(parts) == 1:
+            return parts[0]
+        listed = "；".join(f"“{v}”" for v in values)
+        raise HazardError("bad_value", f"“{fact.label}”的取值须为以下之一：{listed}（收到：{raw!r}）", field)
     # number
     if isinstance(raw, bool):
         raise HazardError("bad_value", f"“{fact.label}”须为数值（收到：{raw!r}）", field)
