@@ -6,8 +6,9 @@
 (engine.judge.prepare), so the first request is as fast as the others. durable_rules is
 serialised inside a process (engine.compiler.ENGINE_LOCK), so the judging endpoints are plain
 `def` functions that FastAPI runs in its threadpool: the event loop keeps accepting and parsing
-requests while one judgement runs. Scale-out is more worker processes (`--workers N`), each of
-which calls the factory and compiles its own copy of the rule base.
+requests while one judgement runs. Scale-out is more worker processes (`--workers N`, see
+api.workers: one SO_REUSEPORT socket per worker, so the kernel spreads connections), each of which
+calls the factory and compiles its own copy of the rule base.
 
 Limits (environment variables, read when the app is created; see `Settings`):
     HAZARD_MAX_BODY_BYTES  request body size limit in bytes, checked before parsing (default 1048576)
@@ -453,7 +454,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     def healthz() -> Response:
         """服务可用时返回 ok，以及规则库版本、行业、路由模块是否可用与当前上限。"""
         return _json({"status": "ok", "rulebase_version": kb.version, "sectors": sector_info(),
-                      "routing": routing is not None,
+                      "routing": routing is not None, "worker": os.getpid(),
                       "limits": {"max_body_bytes": settings.max_body_bytes, "max_batch": settings.max_batch}})
 
     def openapi() -> dict[str, Any]:
@@ -526,12 +527,21 @@ def _bind_tcp_socket_for_workers() -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from api import workers
+
     Settings.from_env()  # a bad limit stops here, with its message, not in every worker
     prepare()  # a broken knowledge base stops here (KnowledgeError), before any worker starts
-    if args.workers > 1:
+    options = {"log_level": args.log_level, "access_log": not args.no_access_log}
+    if args.workers > 1 and workers.supported():
+        return workers.serve(args.host, args.port, args.workers, options)
+    try:
+        workers.probe(args.host, args.port)
+    except OSError as exc:  # before uvicorn, which would say it in English after loading everything
+        return workers.port_error(args.host, args.port, exc)
+    if args.workers > 1:  # no SO_REUSEPORT on this platform: uvicorn's shared socket
         _bind_tcp_socket_for_workers()
     uvicorn.run("api.server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, access_log=not args.no_access_log)
+                **options)
     return 0
 
 

@@ -539,3 +539,44 @@ def test_worker_listener_is_marked_tcp_so_connections_get_nodelay():
         assert sock.get_inheritable()
     finally:
         sock.close()
+
+
+def test_a_second_server_cannot_join_a_running_one():
+    from api import workers
+
+    if not workers.supported():
+        pytest.skip("no SO_REUSEPORT on this platform")
+    guard = workers.reserve("127.0.0.1", 0)
+    port = guard.getsockname()[1]
+    listener = workers.worker_socket("127.0.0.1", port)  # our worker joins the reservation
+    try:
+        with pytest.raises(OSError):  # before our workers listen
+            workers.reserve("127.0.0.1", port)
+        listener.listen()
+        with pytest.raises(OSError):  # and while they do
+            workers.reserve("127.0.0.1", port)
+    finally:
+        listener.close()
+        guard.close()
+    workers.reserve("127.0.0.1", port).close()  # free again once we stop
+
+
+def test_worker_sockets_share_the_port_as_tcp():
+    from api import workers
+
+    if not workers.supported():
+        pytest.skip("no SO_REUSEPORT on this platform: uvicorn's shared socket is used")
+    import socket
+
+    first = workers.worker_socket("127.0.0.1", 0)
+    try:
+        port = first.getsockname()[1]
+        second = workers.worker_socket("127.0.0.1", port)  # a second worker on the same port
+        try:
+            for sock in (first, second):
+                assert sock.proto == socket.IPPROTO_TCP
+                assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+        finally:
+            second.close()
+    finally:
+        first.close()

@@ -72,6 +72,17 @@ def test_real_server_answers_over_http(live_url):
         assert c.get("/v1/documents/CHEM-2017").json()["id"] == "CHEM-2017"
 
 
+def test_connections_are_spread_over_both_workers(live_url):
+    """A burst of keep-alive connections (a client's pool) must not all land on one worker."""
+    async def burst():
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+        async with httpx.AsyncClient(base_url=live_url, timeout=30, limits=limits) as client:
+            answers = await asyncio.gather(*(client.get("/healthz") for _ in range(64)))
+        return {r.json()["worker"] for r in answers}
+
+    assert len(asyncio.run(burst())) == 2
+
+
 def test_concurrent_requests_get_the_sequential_answers(live_url):
     rng = random.Random(20260601)
     cases = []
