@@ -376,6 +376,21 @@ def test_unknown_paths_and_methods(client, kb, method, path, status, code):
         assert r.headers["allow"]
 
 
+def test_engine_failure_is_a_json_500_without_trace(kb):
+    from engine.errors import EngineError
+
+    app = create_app(Settings())
+
+    @app.get("/engine-boom")
+    def engine_boom():
+        raise EngineError("durable_rules internal detail")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/engine-boom")
+    assert_error(r, 500, "engine_error", None, kb.version)
+    assert "durable_rules internal detail" not in r.text
+
+
 def test_last_resort_is_a_json_500_without_trace(kb):
     app = create_app(Settings())
 
