@@ -10,7 +10,9 @@ situations it touches, not against the whole standard at once.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from engine import knowledge, logic
@@ -358,6 +360,17 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     return result
 
 
+HOOK_MODULES = ["engine.routing"]  # modules that register POST_PROCESSORS when imported
+
+
+@lru_cache(maxsize=1)
+def _load_hooks() -> None:
+    """Import the hook modules once, so every caller of judge() (CLI, API, Python) gets a route."""
+    for name in HOOK_MODULES:
+        importlib.import_module(name)
+
+
 def _post_process(result: Judgement, context: dict[str, Any] | None) -> None:
+    _load_hooks()
     for hook in POST_PROCESSORS:
         hook(result, context or {})

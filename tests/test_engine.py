@@ -50,3 +50,13 @@ def test_rulesets_stay_small():
     for doc in KB.documents.values():
         if doc.status == "encoded":
             assert all(len(chunk.rules) <= CompiledDocument.CHUNK for chunk in compiled(KB, doc).chunks)
+
+
+def test_a_judgement_from_python_carries_its_route():
+    """judge() loads the routing hook itself: callers need not import engine.routing."""
+    import datetime as dt
+
+    from engine.judge import judge
+
+    result = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
+    assert result.route is not None and result.route["lead"]["name"] == "应急管理局"
