@@ -197,7 +197,6 @@ class Health(BaseModel):
     status: Literal["ok"] = Field(description="服务可用时为 ok")
     rulebase_version: str = Field(description="规则库版本（知识库内容哈希），与响应头 X-Rulebase-Version 相同")
     sectors: list[SectorInfo] = Field(description="知识库中的行业")
-    routing: bool = Field(description="“一件事”移交路由模块是否可用")
     worker: int = Field(description="答复本请求的工作进程号（--workers N 时用于确认负载分布）")
     limits: Limits = Field(description="当前生效的上限")
 

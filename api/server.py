@@ -18,14 +18,12 @@ Limits (environment variables, read when the app is created; see `Settings`):
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
 import socket
 from dataclasses import dataclass
 from importlib import metadata
-from types import ModuleType
 from typing import Any, Optional
 
 from fastapi import Body, FastAPI, Path, Query
@@ -39,7 +37,7 @@ from api import errors
 from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest, DocumentDetail, DocumentSummary,
                          ErrorResponse, Health, JudgementResult, MatterOut, MultiJudgement, RouteOut, RuleDetail, SectorInfo,
                          VocabularyOut, document_engine_models)
-from engine import catalog, knowledge
+from engine import catalog, knowledge, routing
 from engine.errors import EngineError, HazardError
 from engine.judge import VERDICT_ZH, judge, prepare
 from engine.knowledge import KnowledgeBase
@@ -49,7 +47,6 @@ log = logging.getLogger("hazard.api")
 
 ENV_MAX_BODY_BYTES = "HAZARD_MAX_BODY_BYTES"
 ENV_MAX_BATCH = "HAZARD_MAX_BATCH"
-ROUTING_MODULE = "engine.routing"
 JSON = "application/json"
 DRAIN_LIMIT = 16 * 1024 * 1024  # an over-large body up to this size is read and dropped before the 413
 
@@ -76,16 +73,6 @@ class Settings:
             if values[attr] < low:
                 raise HazardError("bad_config", f"环境变量 {name} 须不小于 {low}（收到：{raw!r}）", name)
         return cls(**values)
-
-
-def load_routing() -> ModuleType | None:
-    """engine.routing if it exists (it registers the hook that fills `route`); None until then."""
-    try:
-        return importlib.import_module(ROUTING_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != ROUTING_MODULE:
-            raise
-        return None
 
 
 async def _drain(receive: Receive, limit: int) -> None:
@@ -273,7 +260,6 @@ DESCRIPTION = """\
 | 413 | batch_too_large | 批量案例数超过上限 |
 | 415 | unsupported_media_type | 请求体不是 application/json |
 | 422 | unknown_sector / unknown_fact / bad_value / out_of_range / no_edition_in_force / missing_sector / wrong_type / missing_field / unknown_field / bad_date … | 请求内容有误 |
-| 503 | routing_unavailable | 路由模块尚不可用 |
 | 500 | internal_error / engine_error | 不应发生；不返回堆栈 |
 
 **上限**（环境变量）：`HAZARD_MAX_BODY_BYTES`（请求体字节数，默认 1048576）、`HAZARD_MAX_BATCH`（批量案例数，默认 100）；
@@ -292,7 +278,7 @@ _VERSION_HEADER_DOC = {errors.VERSION_HEADER: {"description": "规则库版本�
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "请求体不是合法 JSON", 404: "资源不存在", 413: "请求体或批量过大", 415: "请求体不是 JSON",
-            422: "请求内容有误（未知行业、事实、取值、日期无版本施行等）", 500: "内部错误（不应发生）", 503: "功能暂不可用"}
+            422: "请求内容有误（未知行业、事实、取值、日期无版本施行等）", 500: "内部错误（不应发生）"}
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 
 
@@ -316,7 +302,6 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     """Build the API (the uvicorn factory: `uvicorn --factory api.server:create_app`)."""
     settings = settings or Settings.from_env()
     kb = prepare(kb or knowledge.default())
-    routing = load_routing()
     rules = kb.rules
     documents = kb.documents
     try:
@@ -419,31 +404,24 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             raise unknown_sector(kb, sector, "sector", status=404)
         return _json(catalog.vocabulary(kb, sector))
 
-    def need_routing() -> ModuleType:
-        if routing is None:
-            raise HazardError("routing_unavailable", "移交路由模块（engine.routing）尚未提供，暂不能查询“一件事”链条",
-                              None, status=503)
-        return routing
-
     district_query = Query(None, max_length=200, description="区县配置（默认为部署的区县）", examples=["乌达区"])
 
     @app.get("/v1/routes", tags=["移交"], summary="“一件事”事项列表", response_model=list[MatterOut],
-             responses=_errors(422, 500, 503))
+             responses=_errors(422, 500))
     def get_matters(district: Optional[str] = district_query) -> Response:
-        """可查询链条的事项（如 城镇燃气、危险化学品、消防）及各环节的牵头部门。
-        路由模块尚不可用时返回 503 routing_unavailable。"""
-        return _json(jsonable_encoder(need_routing().matters(district)))
+        """可查询链条的事项（如 城镇燃气、危险化学品、消防）及各环节的牵头部门。"""
+        return _json(jsonable_encoder(routing.matters(district)))
 
     @app.get("/v1/routes/{matter}", tags=["移交"], summary="一件事的链条与牵头部门", response_model=RouteOut,
-             responses=_errors(404, 422, 500, 503))
+             responses=_errors(404, 422, 500))
     def get_route(matter: str = Path(description="事项 id、名称或别名，如 燃气", examples=["燃气"]),
                   stage: Optional[str] = Query(None, max_length=64, description="环节（如 使用）；不填则为整条链条",
                                                examples=["使用"]),
                   district: Optional[str] = district_query) -> Response:
         """一件事的各环节：牵头部门、配合部门、各自职责与依据（指定 stage 时只返回该环节）。
-        事项或环节不存在时 404 unknown_matter / unknown_stage；路由模块尚不可用时 503 routing_unavailable。"""
+        事项或环节不存在时 404 unknown_matter / unknown_stage。"""
         try:
-            found = need_routing().chain(matter, stage, district)
+            found = routing.chain(matter, stage, district)
         except HazardError as exc:
             if exc.code in ("unknown_matter", "unknown_stage"):
                 raise HazardError(exc.code, exc.message, exc.field, status=404) from None
@@ -452,9 +430,9 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
 
     @app.get("/healthz", tags=["运行"], summary="服务状态", response_model=Health, responses=_errors(500))
     def healthz() -> Response:
-        """服务可用时返回 ok，以及规则库版本、行业、路由模块是否可用与当前上限。"""
+        """服务可用时返回 ok，以及规则库版本、行业与当前上限。"""
         return _json({"status": "ok", "rulebase_version": kb.version, "sectors": sector_info(),
-                      "routing": routing is not None, "worker": os.getpid(),
+                      "worker": os.getpid(),
                       "limits": {"max_body_bytes": settings.max_body_bytes, "max_batch": settings.max_batch}})
 
     def openapi() -> dict[str, Any]:

@@ -14,7 +14,6 @@ import pytest
 
 from api.errors import VERSION_HEADER
 from api.launch import running_server
-from api.server import load_routing
 from engine import knowledge
 from engine.judge import judge
 
@@ -43,7 +42,6 @@ def live_url():
 
 
 def sequential(case: dict) -> dict:
-    load_routing()  # the server has the routing hook (if it exists); so must the oracle
     context = {"found_by": case.get("found_by")}
     context.update({k: case[k] for k in ("venue", "in_park") if k in case})
     result = judge(case["sector"], case["facts"], dt.date.fromisoformat(case["as_of"]),

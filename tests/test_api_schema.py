@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from api.server import Settings, create_app, load_routing
+from api.server import Settings, create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 
@@ -22,19 +22,8 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*httpx2.*")
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings(max_batch=20)))
 
-ROUTING = load_routing()
-
-
-def not_a_server_error(ctx, response, case):
-    """No 5xx, except the documented 503 routing_unavailable while engine.routing does not exist yet."""
-    if ROUTING is None and response.status_code == 503 and case.operation.path.startswith("/v1/routes"):
-        assert response.json()["error"]["code"] == "routing_unavailable"
-        return True
-    return checks.not_a_server_error(ctx, response, case)
-
-
 CHECKS = [
-    not_a_server_error,
+    checks.not_a_server_error,
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_headers_conformance,
