@@ -2,10 +2,10 @@
 
 Facts enter the Rete network as `{t: "f", id, v}`. Each distinct leaf condition is a pair of
 durable rules (the test and its negation) that asserts the leaf's truth `{t: "c", id, v}`.
-Each gate listens to its children's truths, counts them in the session state and asserts its own
-truth once its threshold is reached. A rule's root records the rule's truth in the state and, for
-an intermediate conclusion, asserts the derived fact, which feeds further leaves: forward
-chaining. Whatever no child settles stays unknown, which is the third answer.
+Each gate listens to its children's truths, counts them (in a per-session scratch beside the
+network) and asserts its own truth once its threshold is reached. A rule's root records the rule's
+truth and, for an intermediate conclusion, asserts the derived fact, which feeds further leaves:
+forward chaining. Whatever no child settles stays unknown, which is the third answer.
 
 durable_rules keeps rulesets global per process and is not thread-safe: every call goes through
 one process-wide lock, each judgement has its own session id, and its state is deleted afterwards.
