@@ -93,6 +93,7 @@ class _Ruleset:
         self.rules: list[CompiledRule] = []
         self.roots: dict[str, list[CompiledRule]] = {}
         scope = logic.parse(doc.scope, doc.id) if doc.scope is not None else None
+        self.scope = scope
         for rule in rules:
             when = self._add(rule.condition)
             unless = self._add(rule.defeater) if rule.unless is not None else None
@@ -106,6 +107,7 @@ class _Ruleset:
             self.rules.append(compiled)
             self.roots.setdefault(root.id, []).append(compiled)
         self.facts_used = {leaf.fact for leaf in self.leaves.values()}
+        self.scope_facts = {leaf.fact for leaf in logic.leaves(scope)} if scope is not None else set()
         self._sessions: dict[str, _Scratch] = {}
         self._build()
 
@@ -186,7 +188,9 @@ class _Ruleset:
         """Judge one fact set. Only facts some leaf tests are asserted, so an unknown fact is
         a normal outcome, not a MessageNotHandledException."""
         relevant = {k: v for k, v in facts.items() if k in self.facts_used and v is not None}
-        if not relevant:
+        if not relevant or (relevant.keys() <= self.scope_facts and logic.evaluate(self.scope, facts) is not False):
+            # nothing but an applicable scope is known: no rule here can settle (saves a session
+            # per ruleset for the scope fact every mines or gas case gives)
             return RunResult({}, {r.rule.id: None for r in self.rules}, {})
         sid = f"s{next(_session_counter)}"
         host = _host()
@@ -255,6 +259,27 @@ class CompiledDocument:
         by_id = {r.rule.id: r for chunk in self.chunks for r in chunk.rules}
         self.rules: list[CompiledRule] = [by_id[r.id] for r in doc.rules]
         self.facts_used = set().union(*(chunk.facts_used for chunk in self.chunks))
+        self.derivers = {r.rule.then.fact: r for r in self.rules if r.rule.then.kind == "derive"}
+        scope_facts = {leaf.fact for leaf in logic.leaves(logic.parse(doc.scope, doc.id))} if doc.scope else set()
+        # the facts that can bear on each rule's situation or exclusion (not its scope): a case
+        # giving none of them is not judged against that rule
+        self.touching = {r.rule.id: self._touching([r.when] + ([r.unless] if r.unless else [])) - scope_facts
+                         for r in self.rules}
+
+    def _touching(self, nodes: list[CNode]) -> set[str]:
+        out: set[str] = set()
+        stack = list(nodes)
+        while stack:
+            current = stack.pop()
+            if isinstance(current.node, logic.Leaf):
+                fact = current.node.fact
+                if fact not in out:
+                    out.add(fact)
+                    if fact in self.derivers:
+                        stack.append(self.derivers[fact].when)
+            else:
+                stack.extend(current.children)
+        return out
 
     @property
     def chunks(self) -> list[_Ruleset]:

@@ -83,8 +83,7 @@ class _Context:
         return self.run.derived.get(fact)
 
     def deriving_rule(self, fact: str) -> CompiledRule | None:
-        return next((r for r in self.cdoc.rules
-                     if r.rule.then.kind == "derive" and r.rule.then.fact == fact), None)
+        return self.cdoc.derivers.get(fact)
 
 
 def _reasons(ctx: _Context, node: CNode, want: bool) -> list[Reason]:
@@ -155,24 +154,6 @@ def _unknown_facts(ctx: _Context, node: CNode, seen: set[str]) -> list[str]:
     return out
 
 
-def _touching(ctx: _Context, node: CNode) -> set[str]:
-    """Every fact that can influence `node`, following derived facts to their rules."""
-    out: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current.node, logic.Leaf):
-            fact = current.node.fact
-            if fact not in out:
-                out.add(fact)
-                rule = ctx.deriving_rule(fact)
-                if rule is not None:
-                    stack.append(rule.when)
-        else:
-            stack.extend(current.children)
-    return out
-
-
 def _finding(ctx: _Context, r: CompiledRule) -> Finding:
     rule = r.rule
     clause = ctx.cdoc.doc.clause(rule.clause)
@@ -193,14 +174,12 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
         cdoc = compiled(kb, doc)
         ctx = _Context(sector, cdoc, cdoc.run(facts), facts)
         derived.update(ctx.run.derived)
-        scope_facts = {l.fact for l in logic.leaves(logic.parse(doc.scope, doc.id))} if doc.scope is not None else set()
         for r in cdoc.rules:
             rule = r.rule
             if rule.then.kind == "derive":
                 continue
             parts = [r.when] + ([r.unless] if r.unless is not None else [])
-            touched = set().union(*(_touching(ctx, p) for p in parts)) - scope_facts
-            relevant = bool(touched & facts.keys())
+            relevant = not cdoc.touching[rule.id].isdisjoint(facts)
             outcome = ctx.run.rules.get(rule.id)
             major_possible = major_possible or (rule.then.kind == "major_hazard" and outcome is not False)
             if outcome is True:

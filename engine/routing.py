@@ -922,7 +922,7 @@ def _dot(r: Router) -> str:
     shapes = {"department": "box", "matter": "doubleoctagon", "stage": "ellipse"}
     styles = {"leads": "bold", "takes_part": "dashed", "has_stage": "solid", "next": "dotted",
               "handover": "bold", "selects": "dotted", "relates": "dotted"}
-    lines = [f"digraph routes {{", f"  label={q(r.profile.district + ' “一件事”路由')};", "  rankdir=LR;"]
+    lines = ["digraph routes {", f"  label={q(r.profile.district + ' “一件事”路由')};", "  rankdir=LR;"]
     for n, d in r.graph.nodes(data=True):
         shape = shapes.get(d.get("kind"), "note")
         lines.append(f"  {q(n)} [label={q(_label(r, n))}, shape={shape}];")
