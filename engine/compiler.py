@@ -92,7 +92,7 @@ class _Ruleset:
         self.parents: dict[str, list[str]] = {}
         self.rules: list[CompiledRule] = []
         self.roots: dict[str, list[CompiledRule]] = {}
-        scope = logic.parse(doc.scope, doc.id) if doc.scope is not None else None
+        scope = doc.scope_condition
         self.scope = scope
         for rule in rules:
             when = self._add(rule.condition)
@@ -260,7 +260,7 @@ class CompiledDocument:
         self.rules: list[CompiledRule] = [by_id[r.id] for r in doc.rules]
         self.facts_used = set().union(*(chunk.facts_used for chunk in self.chunks))
         self.derivers = {r.rule.then.fact: r for r in self.rules if r.rule.then.kind == "derive"}
-        scope_facts = {leaf.fact for leaf in logic.leaves(logic.parse(doc.scope, doc.id))} if doc.scope else set()
+        scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope else set()
         # the facts that can bear on each rule's situation or exclusion (not its scope): a case
         # giving none of them is not judged against that rule
         self.touching = {r.rule.id: self._touching([r.when] + ([r.unless] if r.unless else [])) - scope_facts

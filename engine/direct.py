@@ -16,7 +16,7 @@ def evaluate_document(doc: Document, facts: dict[str, Any]) -> tuple[dict[str, b
     """Rule outcomes (True / False / None = open) and the derived facts, to a fixpoint."""
     known = dict(facts)
     derived: dict[str, bool] = {}
-    scope = logic.parse(doc.scope, doc.id) if doc.scope is not None else None
+    scope = doc.scope_condition
     parsed = [(r, r.condition, r.defeater) for r in doc.rules]
 
     def outcome(cond: logic.Node, unless: logic.Node | None) -> bool | None:

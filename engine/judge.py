@@ -259,7 +259,7 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     # a document whose scope the given facts rule out (e.g. a non-coal standard for a coal mine) does not
     # apply: it is neither judged nor warned about; an open scope keeps it (its rules then ask for the fact)
     in_scope = [d for d in in_force
-                if d.scope is None or logic.evaluate(logic.parse(d.scope, d.id), facts) is not False]
+                if d.scope is None or logic.evaluate(d.scope_condition, facts) is not False]
     if in_force and not in_scope:
         known = "；".join(f"{d.number}（{d.effective} 起）" for d in in_force)
         raise HazardError("no_edition_in_force",
@@ -312,7 +312,7 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         counts: dict[str, list[str]] = {}
         for doc in encoded:
             # a document's scope bears on every one of its rules: asked first, one answer settles which apply
-            scope = list(logic.leaves(logic.parse(doc.scope, doc.id))) if doc.scope is not None else []
+            scope = list(logic.leaves(doc.scope_condition)) if doc.scope is not None else []
             for rule in doc.rules:
                 if rule.then.kind == "major_hazard":
                     for leaf in scope + list(logic.leaves(rule.condition)):

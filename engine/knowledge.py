@@ -139,7 +139,7 @@ def _check_sector(sector: Sector) -> None:
             raise KnowledgeError(file, "未编码的文件不应有规则（status: not_encoded）")
         if doc.scope is not None:
             try:
-                for leaf in logic.leaves(logic.parse(doc.scope, doc.id)):
+                for leaf in logic.leaves(doc.scope_condition):
                     _check_leaf(leaf, facts, file, f"{doc.id} scope")
             except ValueError as exc:
                 raise KnowledgeError(file, str(exc)) from None

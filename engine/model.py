@@ -7,6 +7,7 @@ cross-checks them. Field docs here are the reference for that YAML.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -79,11 +80,11 @@ class Rule(Strict):
             return {"kind": "derive", "fact": v["derive"]}
         return v
 
-    @property
+    @cached_property  # parsed once per rule, not on every judgement
     def condition(self) -> logic.Node:
         return logic.parse(self.when, self.id)
 
-    @property
+    @cached_property
     def defeater(self) -> logic.Node | None:
         return None if self.unless is None else logic.parse(self.unless, self.id)
 
@@ -185,6 +186,10 @@ class Document(Strict):
             for r in data["rules"]
         ]
         return data
+
+    @cached_property
+    def scope_condition(self) -> logic.Node | None:
+        return None if self.scope is None else logic.parse(self.scope, self.id)
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.expires is None or day <= self.expires)

@@ -84,7 +84,7 @@ def rule(kb: KnowledgeBase, doc: Document, r: Rule) -> str:
         lines.extend(condition(r.defeater, sector))
     if doc.scope is not None:
         lines.append("适用范围：")
-        lines.extend(condition(logic.parse(doc.scope, doc.id), sector))
+        lines.extend(condition(doc.scope_condition, sector))
     lines.append(f"结论：{then}")
     if r.note:
         lines.append(f"说明：{r.note}")
