@@ -67,6 +67,12 @@ class Rule(Strict):
     situation: Optional[str] = None  # exact part of the clause text this rule encodes
     when: Any
     unless: Any = None  # a defeater: when true, the conclusion is withheld (e.g. an exclusion)
+    # what kind of defeater `unless` is:
+    #  - exception: a 除外 clause of the law ("…的除外"): the situation is a major hazard unless the
+    #    exception is shown; while unanswered the conclusion stands and the exception is listed as
+    #    除外情形待核实 (with its own question and clause text);
+    #  - condition: a precondition that must be settled before the rule concludes (open keeps it open).
+    unless_kind: Literal["exception", "condition"] = "condition"
     then: Conclusion
     note: Optional[str] = None
     unverified: Optional[str] = None  # why the text or reading is not fully verified
