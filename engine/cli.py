@@ -52,6 +52,10 @@ def read_case(path: str) -> dict[str, Any]:
 def cmd_judge(args: argparse.Namespace) -> int:
     from engine.judge import judge
 
+    if args.checklist:
+        from engine import cli_checklist
+
+        return cli_checklist.judge_checklist(args)
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
     facts = dict(case.get("facts") or {})
     for item in args.fact or []:
@@ -136,7 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--found-by", help="发现问题的部门（用于移交）")
     p.add_argument("--complete", action="store_true", help="检查已全部完成：未报告的情形视为未发现")
     p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--checklist", metavar="filled.xlsx", help="判定一份已填写的检查表（hazard checklist 生成）")
+    p.add_argument("-o", "--output", metavar="result.xlsx", help="与 --checklist 连用：写出带逐项结论的检查表")
     p.set_defaults(func=cmd_judge)
+
+    from engine import cli_checklist
+
+    cli_checklist.add_parser(sub, _date)
 
     p = sub.add_parser("criteria", help="列出已知判定标准及其条款、规则")
     p.add_argument("--sector")
