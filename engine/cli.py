@@ -70,6 +70,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
     context = {"found_by": args.found_by or case.get("found_by")}
     context.update({k: case[k] for k in ("in_park", "venue") if k in case})
     result = judge(sector, facts, as_of, complete=args.complete or bool(case.get("complete")), context=context)
+    if args.record:
+        from engine import cli_checklist
+
+        cli_checklist.write_record(args, result)
     if args.json:
         print(result.model_dump_json(indent=2, exclude_none=True))
     else:
@@ -142,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--checklist", metavar="filled.xlsx", help="判定一份已填写的检查表（hazard checklist 生成）")
     p.add_argument("-o", "--output", metavar="result.xlsx", help="与 --checklist 连用：写出带逐项结论的检查表")
+    p.add_argument("--record", metavar="记录.docx", help="同时写出可打印的现场检查记录（.docx）")
+    p.add_argument("--unit", help="被检查单位（写入现场检查记录）")
+    p.add_argument("--inspectors", help="检查人员（写入现场检查记录）")
     p.set_defaults(func=cmd_judge)
 
     from engine import cli_checklist

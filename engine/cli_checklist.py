@@ -108,6 +108,17 @@ def judge_checklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_record(args: argparse.Namespace, result) -> None:
+    """`hazard judge … --record 记录.docx`: the printable 现场检查记录 of this judgement."""
+    from engine import record
+
+    out = Path(args.record)
+    if out.suffix.lower() != ".docx" or not out.parent.exists():
+        raise HazardError("bad_output", "现场检查记录须写成 .docx 文件，且所在目录存在", "record")
+    out.write_bytes(record.to_docx(result, unit=args.unit, inspectors=args.inspectors))
+    print(f"已生成现场检查记录：{out}", file=sys.stderr)
+
+
 def add_parser(sub, date_type) -> None:
     p = sub.add_parser("checklist", help="生成一类单位或场所的检查表（检查指导手册）")
     p.add_argument("--sector", required=True, help="行业：chemicals / mines / fire / gas …")

@@ -213,3 +213,20 @@ def test_cli_round_trip_and_printable_document(tmp_path, capsys):
     text = "\n".join(c.text for t in Document(str(docx)).tables for r in t.rows for c in r.cells)
     assert "第五条" in text or "第四条" in text
     assert cli.main(["checklist", "--sector", "mines", "-o", str(tmp_path / "x.pdf")]) == 2
+
+
+def test_record_of_a_judgement_is_printable_and_names_the_clause(tmp_path, capsys):
+    out = tmp_path / "记录.docx"
+    assert cli.main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
+                     "--as-of", "2026-08-01", "--record", str(out), "--unit", "某化工有限公司",
+                     "--inspectors", "张三、李四"]) == 0
+    from docx import Document
+
+    document = Document(str(out))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    clause = KB.documents["CHEM-2017"].clause("七").text
+    for expected in ("现场检查记录", "某化工有限公司", "张三、李四", "2026-08-01", "重大事故隐患", clause, "牵头部门"):
+        assert expected in text, expected
+    assert cli.main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--record",
+                     str(tmp_path / "no" / "x.docx")]) == 2
