@@ -52,10 +52,10 @@ def read_case(path: str) -> dict[str, Any]:
 def cmd_judge(args: argparse.Namespace) -> int:
     from engine.judge import judge
 
-    if args.checklist:
+    if args.checklist or args.sheet:
         from engine import cli_checklist
 
-        return cli_checklist.judge_checklist(args)
+        return cli_checklist.judge_checklist(args) if args.checklist else cli_checklist.judge_sheet(args)
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
     facts = dict(case.get("facts") or {})
     for item in args.fact or []:
@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--checklist", metavar="filled.xlsx", help="判定一份已填写的检查表（hazard checklist 生成）")
     p.add_argument("-o", "--output", metavar="result.xlsx", help="与 --checklist 连用：写出带逐项结论的检查表")
+    p.add_argument("--sheet", metavar="findings.xlsx|.csv", help="批量判定表格中的检查发现（每行一条），写出带结论的表格")
     p.add_argument("--record", metavar="记录.docx", help="同时写出可打印的现场检查记录（.docx）")
     p.add_argument("--unit", help="被检查单位（写入现场检查记录）")
     p.add_argument("--inspectors", help="检查人员（写入现场检查记录）")
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine import cli_quiz
 
     cli_quiz.add_parser(sub, _date)
+    from engine import cli_ask
+
+    cli_ask.add_parser(sub, _date)
 
     p = sub.add_parser("criteria", help="列出已知判定标准及其条款、规则")
     p.add_argument("--sector")
