@@ -96,12 +96,12 @@ def _as_of(case: dict[str, Any]) -> dt.date:
 
 
 def _rule_clauses(kb) -> dict[str, tuple[str, str]]:
-    """rule id -> (document number, clause)."""
+    """rule id -> ("number title" of its document, clause)."""
     out = {}
     for sector in kb.sectors.values():
         for doc in sector.documents:
             for rule in doc.rules or []:
-                out[rule.id] = (doc.number, rule.clause)
+                out[rule.id] = (f"{doc.number} {doc.title}", rule.clause)
     return out
 
 
@@ -154,16 +154,17 @@ def judge_case(case: dict[str, Any], kb=None, rule_clauses=None) -> Outcome:
     verdict = result.verdict
     verdict_ok = verdict == exp["verdict"]
     if verdict == "major":
-        named = [(h.document.number, h.clause) for h in result.hazards]
+        named = [(f"{h.document.number} {h.document.title}", h.clause) for h in result.hazards]
     elif verdict == "insufficient":
         named = [rule_clauses[r] for r in result.open_rules if r in rule_clauses]
     elif verdict == "not_major":
-        named = [(n.document, n.clause) for n in result.not_met]
-        numbers = {d.id: d.number for d in result.documents}
-        named = [(numbers.get(d, d), c) for d, c in named]
+        names = {d.id: f"{d.number} {d.title}" for d in result.documents}
+        named = [(names.get(n.document, n.document), n.clause) for n in result.not_met]
+        named += [(f"{v.document.number} {v.document.title}", v.clause) for v in result.violations]
     else:
         named = []
-    clauses = [c for d, c in named if not want_doc or d == want_doc]
+    # the expert names a document by its number or title (e.g. 安监总管三〔2017〕121号, 中华人民共和国安全生产法)
+    clauses = [c for d, c in named if not want_doc or want_doc in d]
     clause_ok = verdict_ok and all(c in clauses for c in want_clauses)
     out = Outcome(case, verdict, verdict_ok, clause_ok, questions=_question_count(result),
                   clauses=[c for _, c in named])
