@@ -14,7 +14,8 @@ Case format (one YAML list per file):
   id, record (the finding as a Chinese sentence), sector, as_of (YYYY-MM-DD),
   facts {Chinese label: everyday value}, expect {verdict: major|not_major|insufficient|not_determined,
   document: number, clauses: [...]}, aspects (what the case exercises: clear, near_miss, exception,
-  exception_shown, comparison, edition, derived, value_form, context, scope, counting),
+  exception_shown, comparison, edition (a fact worded as in the other edition), edition_contrast (the same
+  finding judged differently under two editions), derived, value_form, context, counting, reading),
   max_questions (optional), basis (why the expert answer is so), contested (optional: why the law's
   answer is disputed; such cases are reported but excluded from the target).
 """
@@ -73,7 +74,8 @@ class Outcome:
         if self.error:
             got += f"（{self.error[:60]}）"
         elif self.clauses:
-            got += " " + "/".join(dict.fromkeys(self.clauses))
+            named = list(dict.fromkeys(self.clauses))
+            got += " " + "/".join(named[:4]) + (f"…共{len(named)}条" if len(named) > 4 else "")
         if self.verdict == "insufficient":
             got += f"，{self.questions}问"
         return f"[{self.kind}] {self.case['id']}: 应 {want}；得 {got}"
