@@ -61,6 +61,7 @@ class Outcome:
     clauses: list[str] = field(default_factory=list)  # clauses the engine named for this verdict
     error: str | None = None
     kind: str | None = None  # failure kind, None when the case passed
+    exception_listed: bool = False  # the answer names a 除外 exception still to verify (outside clause texts)
 
     @property
     def ok(self) -> bool:
@@ -168,8 +169,11 @@ def judge_case(case: dict[str, Any], kb=None, rule_clauses=None) -> Outcome:
     # the expert names a document by its number or title (e.g. 安监总管三〔2017〕121号, 中华人民共和国安全生产法)
     clauses = [c for d, c in named if not want_doc or want_doc in d]
     clause_ok = verdict_ok and all(c in clauses for c in want_clauses)
+    # an unanswered 除外 exception must be listed as still to verify (issue 11 item 3); clause texts
+    # themselves often contain "除外", so they are left out of the search
+    rest = result.model_dump_json(exclude={"hazards", "violations", "not_met", "documents", "reference"})
     out = Outcome(case, verdict, verdict_ok, clause_ok, questions=_question_count(result),
-                  clauses=[c for _, c in named])
+                  clauses=[c for _, c in named], exception_listed="除外" in rest or "待核实" in rest)
     if not out.ok:
         out.kind = classify(case, verdict, verdict_ok, None)
     return out
@@ -197,7 +201,10 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
     kinds = Counter(o.kind for o in failures)
     over_limit = [o for o in counted if o.verdict == "insufficient" and o.case.get("max_questions") is not None
                   and o.questions > o.case["max_questions"]]
+    pending = [o for o in counted if "exception" in (o.case.get("aspects") or [])
+               and o.case["expect"]["verdict"] == "major"]
     return {
+        "exceptions_listed": f"{sum(o.exception_listed for o in pending if o.verdict == 'major')}/{len(pending)}",
         "per_sector": {k: dict(v, verdict_pct=round(100 * v["verdict"] / v["cases"], 1),
                                clause_pct=round(100 * v["clause"] / v["cases"], 1))
                        for k, v in sorted(per.items(), key=lambda kv: (kv[0] == "overall", kv[0]))},
@@ -229,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{sector:<12}{v['cases']:>6}{v['verdict_pct']:>9.1f}%{v['clause_pct']:>15.1f}%")
     print(f"信息不足 answers: {s['insufficient_answers']}, median questions {s['median_questions']} "
           f"(on cases whose expert answer is 信息不足: {s['median_questions_expected_insufficient']})")
+    print(f"major answers listing an unanswered 除外 exception as still to verify: {s['exceptions_listed']}")
     print("failures by kind: " + ", ".join(f"{k} {n}" for k, n in s["failures_by_kind"].items()))
     if s["contested"]:
         print(f"contested (excluded): {', '.join(s['contested'])}")
