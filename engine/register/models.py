@@ -79,6 +79,9 @@ class Hazard(Base):
     clauses: Mapped[list[Any]] = mapped_column(JSON)  # [{"document", "number", "clause"}]
     lead: Mapped[Optional[str]] = mapped_column(String(100), index=True)  # lead department name
     partners: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    partners_key: Mapped[str] = mapped_column(String(600), default="|")  # "|甲|乙|": partners, searchable
+    found_month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM, for statistics
+    days_to_close: Mapped[Optional[int]] = mapped_column(Integer)  # set at 销号
     found_on: Mapped[dt.date] = mapped_column(Date)
     deadline: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # measures, funds, responsible, deadline
@@ -86,6 +89,17 @@ class Hazard(Base):
     escalations: Mapped[list[Any]] = mapped_column(JSON, default=list)  # steps already taken (函告、通报…)
     closed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class HazardClause(Base):
+    """The clauses a hazard was judged under, one row each (statistics by clause)."""
+
+    __tablename__ = "hazard_clauses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    document: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(100))
+    clause: Mapped[str] = mapped_column(String(64))
 
 
 class Event(Base):

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from engine import db
 from engine.errors import HazardError
 from engine.register import lifecycle as lc
 from engine.register.migrate import upgrade
-from engine.register.models import ApiKey, Event, Finding, Hazard, Snapshot, Unit
+from engine.register.models import ApiKey, Event, Finding, Hazard, HazardClause, Snapshot, Unit
 
 CHANNELS = ("企业自查上报", "督导检查发现", "群众举报查实")
 # Days past the deadline at which each escalation step of 方案第19项 (函告、通报、约谈、曝光) is taken.
@@ -111,8 +111,11 @@ class Register:
         return h.area == actor.area
 
     def _visible(self, actor: Actor, stmt):
+        """`stmt` (over Hazard) narrowed to what `actor` may read, in SQL."""
         if actor.role == "department":
-            return stmt  # partners are in JSON: filtered after loading (portable across SQLite/PostgreSQL)
+            d = actor.department.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return stmt.where(or_(Hazard.lead == actor.department,
+                                  Hazard.partners_key.like(f"%|{d}|%", escape="\\")))
         if actor.role == "town":
             return stmt.where(Hazard.area == actor.area)
         return stmt
@@ -219,9 +222,13 @@ class Register:
                             version=1, sector=result.sector, area=unit.area,
                             clauses=[{"document": h.document.id, "number": h.document.number, "clause": h.clause}
                                      for h in result.hazards],
-                            lead=lead, partners=partners, found_on=found_on, plan={}, supervision={}, escalations=[])
+                            lead=lead, partners=partners, partners_key="|" + "".join(f"{p}|" for p in partners),
+                            found_on=found_on, found_month=found_on.strftime("%Y-%m"), plan={}, supervision={},
+                            escalations=[])
                 s.add(hz)
                 s.flush()
+                s.add_all(HazardClause(hazard_id=hz.id, document=h.document.id, number=h.document.number,
+                                       clause=h.clause) for h in result.hazards)
                 s.add(Event(hazard_id=hz.id, actor=actor.name, role=actor.role, action="登记", from_status=None,
                             to_status=lc.REGISTERED, reason=None, data={"snapshot": snap.id}))
                 hazard_id = hz.id
@@ -268,6 +275,7 @@ class Register:
                 values["deadline"] = dt.date.fromisoformat(data["deadline"])
             elif action == "销号":
                 values["closed_on"] = dt.date.today()
+                values["days_to_close"] = (values["closed_on"] - h.found_on).days
             elif action == "挂牌督办":
                 values["supervision"] = {k: data[k] for k in ("level", "authority", "deadline")}
             done = s.execute(update(Hazard).where(Hazard.id == h.id, Hazard.version == version).values(**values)
@@ -319,14 +327,9 @@ class Register:
                 stmt = stmt.where(col == value)
         if overdue_on is not None:
             stmt = stmt.where(Hazard.deadline < overdue_on, Hazard.status.in_(lc.OPEN))
-        stmt = stmt.order_by(Hazard.id.desc())
-        if actor.role != "department":
-            stmt = stmt.limit(limit).offset(offset)
+        stmt = stmt.order_by(Hazard.id.desc()).limit(limit).offset(offset)
         with self.session() as s:
-            rows = [(h, u) for h, u in s.execute(stmt).all() if self._can_read(actor, h)]
-        if actor.role == "department":
-            rows = rows[offset:offset + limit]
-        return [hazard_dict(h, u) for h, u in rows]
+            return [hazard_dict(h, u) for h, u in s.execute(stmt).all()]
 
     def audit(self, hazard_id: int) -> list[tuple[str, str | None, str]]:
         with self.session() as s:
@@ -335,29 +338,32 @@ class Register:
 
     def stats(self, actor: Actor, today: dt.date | None = None) -> dict[str, Any]:
         """Counts (total, open, closed, overdue, average days to 销号) overall and by area, sector, lead
-        department, clause and month, over the hazards the actor may read."""
+        department, clause and month, over the hazards the actor may read (computed in SQL)."""
         today = today or dt.date.today()
-        stmt = self._visible(actor, select(Hazard))
+        is_closed = Hazard.status == lc.CLOSED
+        measures = (func.count(Hazard.id), func.sum(case((is_closed, 0), else_=1)), func.sum(case((is_closed, 1), else_=0)),
+                    func.sum(case((and_(~is_closed, Hazard.deadline < today), 1), else_=0)), func.avg(Hazard.days_to_close))
+
+        def row(values) -> dict[str, Any]:
+            total, opened, closed, overdue, avg = values
+            return {"total": int(total or 0), "open": int(opened or 0), "closed": int(closed or 0),
+                    "overdue": int(overdue or 0), "avg_days_to_close": round(float(avg), 1) if avg is not None else None}
+
         with self.session() as s:
-            hazards = [h for h in s.scalars(stmt) if self._can_read(actor, h)]
-
-        def summary(items: list[Hazard]) -> dict[str, Any]:
-            closed = [h for h in items if h.status == lc.CLOSED]
-            days = [(h.closed_on - h.found_on).days for h in closed if h.closed_on]
-            return {"total": len(items), "open": len(items) - len(closed), "closed": len(closed),
-                    "overdue": sum(1 for h in items if h.status in lc.OPEN and h.deadline and h.deadline < today),
-                    "avg_days_to_close": round(sum(days) / len(days), 1) if days else None}
-
-        groups: dict[str, dict[str, list[Hazard]]] = defaultdict(lambda: defaultdict(list))
-        for h in hazards:
-            groups["area"][h.area or "（未填）"].append(h)
-            groups["sector"][h.sector].append(h)
-            groups["lead"][h.lead or "（未定）"].append(h)
-            groups["month"][h.found_on.strftime("%Y-%m")].append(h)
-            for c in h.clauses:
-                groups["clause"][f"{c['number']} {c['clause']}"].append(h)
-        return {"as_of": today.isoformat(), **summary(hazards),
-                "by": {k: {key: summary(v) for key, v in sorted(g.items())} for k, g in groups.items()}}
+            overall = row(s.execute(self._visible(actor, select(*measures))).one())
+            by: dict[str, dict[str, Any]] = {}
+            for name, cols in (("area", (Hazard.area,)), ("sector", (Hazard.sector,)), ("lead", (Hazard.lead,)),
+                               ("month", (Hazard.found_month,)), ("clause", (HazardClause.number, HazardClause.clause))):
+                stmt = select(*cols, *measures).group_by(*cols)
+                if name == "clause":
+                    stmt = stmt.join(Hazard, Hazard.id == HazardClause.hazard_id)
+                groups = {}
+                for values in s.execute(self._visible(actor, stmt)).all():
+                    keys, vals = values[:len(cols)], values[len(cols):]
+                    label = " ".join(str(k) for k in keys) if all(k is not None for k in keys) else "（未填）"
+                    groups[label] = row(vals)
+                by[name] = dict(sorted(groups.items()))
+        return {"as_of": today.isoformat(), **overall, "by": by}
 
     # ---- jobs -------------------------------------------------------------------------------------
     def escalate(self, today: dt.date | None = None) -> list[dict[str, Any]]:

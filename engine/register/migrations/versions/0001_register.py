@@ -65,6 +65,9 @@ def upgrade() -> None:
         sa.Column("clauses", sa.JSON, nullable=False),
         sa.Column("lead", sa.String(100), index=True),
         sa.Column("partners", sa.JSON, nullable=False),
+        sa.Column("partners_key", sa.String(600), nullable=False),
+        sa.Column("found_month", sa.String(7), nullable=False, index=True),
+        sa.Column("days_to_close", sa.Integer),
         sa.Column("found_on", sa.Date, nullable=False),
         sa.Column("deadline", sa.Date, index=True),
         sa.Column("plan", sa.JSON, nullable=False),
@@ -73,6 +76,16 @@ def upgrade() -> None:
         sa.Column("closed_on", sa.Date),
         sa.Column("created_at", TS, nullable=False),
     )
+    op.create_index("ix_hazards_status_deadline", "hazards", ["status", "deadline"])
+    op.create_table(
+        "hazard_clauses",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("hazard_id", sa.Integer, sa.ForeignKey("hazards.id"), nullable=False, index=True),
+        sa.Column("document", sa.String(64), nullable=False),
+        sa.Column("number", sa.String(100), nullable=False),
+        sa.Column("clause", sa.String(64), nullable=False),
+    )
+    op.create_index("ix_hazard_clauses_clause", "hazard_clauses", ["number", "clause"])
     op.create_table(
         "events",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -99,5 +112,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("api_keys", "events", "hazards", "snapshots", "findings", "units"):
+    for table in ("api_keys", "events", "hazard_clauses", "hazards", "snapshots", "findings", "units"):
         op.drop_table(table)
