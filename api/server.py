@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, web
+from api import register as register_api
 from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest, DocumentDetail, DocumentSummary,
                          ErrorResponse, Health, JudgementResult, MatterOut, MultiJudgement, RouteOut, RuleDetail, SectorInfo,
                          VocabularyOut, document_engine_models)
@@ -316,6 +317,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     app.state.kb = kb
     errors.install(app, kb.version)
     web.mount(app, kb, judge_case, CaseRequest)
+    app.include_router(register_api.router)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, version=kb.version)
 
     def sector_info() -> list[dict[str, Any]]:

@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine import cli_ask
 
     cli_ask.add_parser(sub, _date)
+    from engine import cli_register
+
+    cli_register.add_parser(sub, _date)
 
     p = sub.add_parser("criteria", help="列出已知判定标准及其条款、规则")
     p.add_argument("--sector")
