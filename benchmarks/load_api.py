@@ -40,15 +40,20 @@ BODIES = [json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": f},
           for f in CASES]
 
 
-def request_bytes(port: int, body: bytes) -> bytes:
-    return (b"POST /v1/judgements HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+SECTORS = ["chemicals", "mines", "gas", "fire", "fireworks"]
+HEAVY = json.dumps({"cases": [{"sectors": SECTORS, "as_of": "2026-06-01", "facts": {}}] * 20}).encode()  # 100 judgements
+SMALL = json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": {"充装介质": "液氨"}}, ensure_ascii=False).encode()
+
+
+def request_bytes(port: int, body: bytes, path: bytes = b"/v1/judgements") -> bytes:
+    return (b"POST " + path + b" HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n%s" % (HOST.encode(), port, len(body), body))
 
 
 async def one_client(port: int, offset: int, deadline: float, budget: list[int], latencies: list[float],
-                     statuses: dict[int, int]) -> None:
+                     statuses: dict[int, int], requests: list[bytes] | None = None) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
-    requests = [request_bytes(port, b) for b in BODIES]
+    requests = requests or [request_bytes(port, b) for b in BODIES]
     i = offset
     try:
         while time.perf_counter() < deadline and budget[0] > 0:
@@ -104,6 +109,24 @@ async def spread(port: int, connections: int) -> list[int]:
     return sorted((pids.count(p) for p in set(pids)), reverse=True)
 
 
+async def mixed(port: int, heavy: int, small: int, seconds: float) -> dict:
+    """Latency of one-fact judgements while `heavy` clients keep sending maximal batches (item 6 of
+    issue 10: a small request must not starve behind amplified ones)."""
+    heavy_req = [request_bytes(port, HEAVY, b"/v1/judgements/batch")]
+    small_req = [request_bytes(port, SMALL)]
+    lat_small: list[float] = []
+    lat_heavy: list[float] = []
+    st: dict[int, int] = {}
+    end = time.perf_counter() + seconds
+    await asyncio.gather(*(one_client(port, 0, end, [10**6], lat_heavy, st, heavy_req) for _ in range(heavy)),
+                         *(one_client(port, 0, end, [10**6], lat_small, st, small_req) for _ in range(small)))
+    lat_small.sort()
+    q = statistics.quantiles(lat_small, n=100, method="inclusive") if len(lat_small) > 1 else lat_small * 99
+    return {"small": len(lat_small), "p50": q[49] * 1000, "p99": q[98] * 1000, "worst": lat_small[-1] * 1000,
+            "heavy": len(lat_heavy), "heavy_p50": statistics.median(lat_heavy) * 1000 if lat_heavy else float("nan"),
+            "non_200": sum(n for s_, n in st.items() if s_ != 200)}
+
+
 def engine_rate(seconds: float) -> float:
     from engine.judge import judge, prepare
 
@@ -125,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--supervisor", nargs="+", default=["hazard"], choices=["hazard", "gunicorn", "uvicorn"],
                         help="process manager(s) to compare: hazard serve (own, one SO_REUSEPORT socket per "
                              "worker), gunicorn with uvicorn workers and --reuse-port, uvicorn --workers")
+    parser.add_argument("--mixed", action="store_true",
+                        help="also: one-fact judgements (2 clients) while 8 clients send maximal batches")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.seconds > 60:
         parser.error("--seconds must be in (0, 60]")
@@ -153,6 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{sup:>10} {workers:>7} {clients:>7} {r['requests']:>9} {r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
               f" {r['non_200']:>7} {ratio:>10.2f}x {r['rps'] / base:>8.2f}x {r['client_cpu']:>9.0%}  {r['spread']}")
     print("\nclient CPU: the load generator's share of one core; near 100 % it, not the server, sets the pace.")
+    if args.mixed:
+        for sup in args.supervisor:
+            workers = max(args.workers)
+            with running_server(workers=workers, supervisor=sup) as url:
+                m = asyncio.run(mixed(int(url.rsplit(":", 1)[1]), 8, 2, args.seconds))
+            print(f"\nmixed ({sup}, {workers} workers): one-fact judgements beside 8 clients sending batches of "
+                  f"100 empty judgements: {m['small']} small requests, p50 {m['p50']:.1f} ms, p99 {m['p99']:.1f} ms, "
+                  f"worst {m['worst']:.1f} ms; {m['heavy']} batches (median {m['heavy_p50']:.0f} ms); "
+                  f"non-200: {m['non_200']}")
+            rows.append((sup, workers, 0, {"non_200": m["non_200"]}))
     return 1 if any(r["non_200"] for *_, r in rows) else 0
 
 
