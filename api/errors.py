@@ -138,8 +138,10 @@ def install(app: FastAPI, version: str) -> None:
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
             code, message = "method_not_allowed", f"{request.url.path} 不支持 {request.method} 方法（可用：{allowed}）"
+        elif exc.status_code == 400:
+            code, message = "bad_request", "请求无效（请求体无法读取或解析）"
         else:
-            code, message = f"http_{exc.status_code}", str(exc.detail)
+            code, message = f"http_{exc.status_code}", f"请求无法处理（HTTP {exc.status_code}）"
         return error_response(exc.status_code, code, message, None, headers=exc.headers)
 
     @app.exception_handler(EngineError)

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(workers: int = 1, *, env: dict[str, str] | None = None, startup_timeout: float = 60.0,
+def running_server(workers: int = 1, *, env: dict[str, str] | None = None, startup_timeout: float = 180.0,
                    access_log: bool = False, supervisor: str = "hazard", extra: list[str] | None = None,
                    log: "list[str] | None" = None) -> Iterator[str]:
     """`hazard serve --port <free> --workers N` in a child process; yields its base URL once

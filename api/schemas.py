@@ -100,7 +100,9 @@ class CaseRequest(Request):
     in_park: Optional[StrictBool] = Field(None, description="是否位于工业园区（案情背景，用于移交）")
     town: Optional[StrictStr] = Field(None, max_length=100, description="所在镇（街道），用于写出属地单位名称",
                                       examples=["乌兰淖尔镇"])
-    district: Optional[StrictStr] = Field(None, max_length=200, description="区县配置（默认为部署的区县）",
+    district: Optional[StrictStr] = Field(None, max_length=200,
+                                          description="区县：名称（如 乌达区）或 id（如 wuda），可选值见枚举；不接受文件路径。"
+                                                      "默认为部署的区县",
                                           examples=["乌达区"])
 
 

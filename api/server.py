@@ -327,16 +327,20 @@ DESCRIPTION = """\
 
 | 状态 | code | 情形 |
 | --- | --- | --- |
-| 400 | malformed_json / bad_content_length | 请求体不是合法 JSON；Content-Length 无效 |
+| 400 | malformed_json / duplicate_key / bad_http_request | 请求体不是 UTF-8 或合法 JSON、嵌套超过 32 层；同一对象中键重复；HTTP 格式无效（如 Content-Length） |
 | 404 | not_found / unknown_document / unknown_rule / unknown_sector / unknown_matter / unknown_stage | 地址或资源不存在 |
-| 405 | method_not_allowed | 方法不支持 |
-| 413 | body_too_large | 请求体超过字节上限（解析前检查） |
-| 413 | batch_too_large | 批量案例数超过上限 |
+| 405 | method_not_allowed | 方法不支持（GET 接口也接受 HEAD） |
+| 408 | header_timeout / body_timeout | 请求头或请求体未在时限内发完 |
+| 413 | body_too_large / batch_too_large / too_much_work | 请求体字节数、批量案例数、“案例×行业”判定数超过上限 |
 | 415 | unsupported_media_type | 请求体不是 application/json |
-| 422 | unknown_sector / unknown_fact / bad_value / out_of_range / no_edition_in_force / missing_sector / wrong_type / missing_field / unknown_field / bad_date … | 请求内容有误 |
+| 422 | unknown_sector / unknown_fact / bad_value / out_of_range / bad_text / no_edition_in_force / missing_sector / wrong_type / missing_field / unknown_field / bad_date / unknown_district … | 请求内容有误 |
+| 503 | too_many_connections | 本工作进程连接数已满 |
 | 500 | internal_error / engine_error | 不应发生；不返回堆栈 |
 
-**上限**（环境变量）：`HAZARD_MAX_BODY_BYTES`（请求体字节数，默认 1048576）、`HAZARD_MAX_BATCH`（批量案例数，默认 100）；
+**上限与超时**（环境变量）：`HAZARD_MAX_BODY_BYTES`（请求体字节数，默认 1048576）、`HAZARD_MAX_BATCH`（批量案例数，默认 100）、
+`HAZARD_MAX_JUDGEMENTS`（一次请求的“案例×行业”判定数，默认 100）、`HAZARD_MAX_QUESTIONS`（每个判定列出的问题数，默认 60）、
+`HAZARD_HEADER_TIMEOUT`（请求头时限，秒，默认 10）、`HAZARD_BODY_TIMEOUT`（请求体时限，秒，默认 30）、
+`HAZARD_KEEP_ALIVE`（空闲连接保留，秒，默认 5）、`HAZARD_MAX_CONNECTIONS`（每个工作进程的连接数，默认 256）；
 当前取值见 `GET /healthz`。
 """
 
@@ -351,7 +355,7 @@ _VERSION_HEADER_DOC = {errors.VERSION_HEADER: {"description": "规则库版本�
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "请求体不是合法 JSON", 404: "资源不存在", 413: "请求体或批量过大", 415: "请求体不是 JSON",
+    text = {400: "请求体不是合法 JSON，或 JSON 键重复", 404: "资源不存在", 413: "请求体、批量或判定数过大", 415: "请求体不是 JSON",
             422: "请求内容有误（未知行业、事实、取值、日期无版本施行等）", 500: "内部错误（不应发生）"}
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 
@@ -505,7 +509,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             raise unknown_sector(kb, sector, "sector", status=404)
         return _json(catalog.vocabulary(kb, sector))
 
-    district_query = Query(None, max_length=200, description="区县配置（默认为部署的区县）", examples=["乌达区"])
+    district_query = Query(None, max_length=200, description="区县：名称（如 乌达区）或 id（如 wuda），可选值见枚举；不接受文件路径。默认为部署的区县", examples=["乌达区"])
 
     @app.get("/v1/routes", tags=["移交"], summary="“一件事”事项列表", response_model=list[MatterOut],
              responses=_errors(422, 500))
