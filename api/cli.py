@@ -42,25 +42,6 @@ def tcp_listener(sock: socket.socket) -> socket.socket:
     return sock
 
 
-def _bind_tcp_socket_for_workers() -> None:
-    """With --workers N, uvicorn binds one listening socket in the parent as `socket(family)`, whose
-    `proto` is 0; asyncio then does not set TCP_NODELAY on the accepted connections (it checks
-    proto == IPPROTO_TCP), and a response written as headers + body waits for the client's delayed
-    ACK: ~40 ms per keep-alive request instead of ~1 ms (Kludex/uvicorn issue #3149, open at the
-    time of writing). Re-wrap the bound socket with its protocol; a no-op once uvicorn does it."""
-    import uvicorn.config
-
-    original = uvicorn.config.Config.bind_socket
-    if getattr(original, "hazard_tcp", False):
-        return
-
-    def bind_socket(self: Any) -> socket.socket:
-        return tcp_listener(original(self))
-
-    bind_socket.hazard_tcp = True  # type: ignore[attr-defined]
-    uvicorn.config.Config.bind_socket = bind_socket  # type: ignore[method-assign]
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     from api import workers
     from api.server import Settings
@@ -82,7 +63,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("serve", help="启动 HTTP API 服务（文档见 http://HOST:PORT/docs）",
                               description="启动判定 HTTP API（FastAPI + uvicorn）。上限用环境变量 "
-                                          f"{ENV_MAX_BODY_BYTES}、{ENV_MAX_BATCH} 配置。")
+                                          f"{ENV_MAX_BODY_BYTES}、{ENV_MAX_BATCH}、HAZARD_MAX_JUDGEMENTS、HAZARD_HEADER_TIMEOUT、"
+                                          "HAZARD_BODY_TIMEOUT、HAZARD_MAX_CONNECTIONS 等配置（见 README）。工作进程意外退出会"
+                                          "自动重启，服务只在收到 SIGINT/SIGTERM 时停止。")
     p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机）")
     p.add_argument("--port", type=_port, default=8000, help="端口（默认 8000）")
     p.add_argument("--workers", type=_workers, default=1, help="工作进程数（默认 1）；规则引擎在进程内串行，多核请增加进程")
