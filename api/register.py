@@ -12,9 +12,10 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from api.strict import StrictRoute
 from engine.errors import HazardError
 
-router = APIRouter(prefix="/v1/register", tags=["台账"])
+router = APIRouter(prefix="/v1/register", tags=["台账"], route_class=StrictRoute)
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
