@@ -50,7 +50,7 @@ def read_case(path: str) -> dict[str, Any]:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    from engine.judge import judge
+    from engine.pipeline import judge
 
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
     facts = dict(case.get("facts") or {})
@@ -65,7 +65,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
     as_of = args.as_of or (case.get("as_of") and _date(str(case["as_of"]))) or None
     context = {"found_by": args.found_by or case.get("found_by")}
     context.update({k: case[k] for k in ("in_park", "venue") if k in case})
-    result = judge(sector, facts, as_of, complete=args.complete or bool(case.get("complete")), context=context)
+    result = judge(sector, facts, as_of, complete=args.complete or bool(case.get("complete")), context=context,
+                   all_questions=args.all_questions)
     if args.json:
         print(result.model_dump_json(indent=2, exclude_none=True))
     else:
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="检查日期（默认今天），据此选用施行中的版本")
     p.add_argument("--found-by", help="发现问题的部门（用于移交）")
     p.add_argument("--complete", action="store_true", help="检查已全部完成：未报告的情形视为未发现")
+    p.add_argument("--all-questions", action="store_true", help="列出全部待补充的问题（默认只列最关键的几个）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(func=cmd_judge)
 

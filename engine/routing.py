@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine import knowledge
 from engine.errors import HazardError, KnowledgeError
-from engine.judge import POST_PROCESSORS
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
 
@@ -884,11 +883,8 @@ def chain(matter: str, stage: str | None = None, profile: str | None = None) -> 
 
 
 def _post_process(judgement: Judgement, context: dict[str, Any]) -> None:
+    """Set a judgement's route in place (engine.pipeline calls route_for directly)."""
     judgement.route = route_for(judgement, context)
-
-
-if _post_process not in POST_PROCESSORS:
-    POST_PROCESSORS.append(_post_process)
 
 
 # ---- graph export --------------------------------------------------------------------------

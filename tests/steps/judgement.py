@@ -9,7 +9,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 
 VERDICTS = {"重大事故隐患": "major", "不构成重大事故隐患": "not_major", "不构成": "not_major",
             "信息不足": "insufficient", "无法判定": "not_determined"}
