@@ -318,7 +318,7 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
 
 
 def _questions(sector: Sector, question_rules: dict[str, list[str]], open_rules: list[str],
-               ranking: dict[str, tuple[int, int]] | None = None) -> list[Question]:
+               ranking: dict[str, tuple[int, int]] | None = None, prefer: dict[str, int] | None = None) -> list[Question]:
     """The most decisive first: facts whose answer alone can make the verdict 重大事故隐患, then
     facts whose answer alone settles an open situation, then the rest; within each, the facts
     bearing on most open rules first; ties keep the order the rules ask them in (a derived fact
@@ -327,7 +327,8 @@ def _questions(sector: Sector, question_rules: dict[str, list[str]], open_rules:
     items = [(i, fid, rules) for i, (fid, rules) in enumerate(question_rules.items()) if set(rules) & wanted]
     ranking = ranking or {}
     tiers = {0: "major", 1: "settle", 2: "more"}
-    items.sort(key=lambda x: (ranking.get(x[1], (2, 0))[0], -len(set(x[2]) & wanted), x[0]))
+    prefer = prefer or {}
+    items.sort(key=lambda x: (ranking.get(x[1], (2, 0))[0], -prefer.get(x[1], 0), -len(set(x[2]) & wanted), x[0]))
     out = []
     for _, fid, rules in items:
         fact = sector.facts[fid]
@@ -436,11 +437,25 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         verdict = "insufficient"
         warnings.append("所给事实未涉及任何判定情形，无法判断；请按下列问题补充现场事实。")
         counts: dict[str, list[str]] = {}
+        # the situations the given context (or an exception answered) points to come first, e.g. the
+        # self-ignition clauses for 开采煤层自燃倾向性; the document scope (矿山类别) points to all
+        affinity: dict[str, int] = {}
+        for doc in encoded:
+            scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope is not None else set()
+            for rule in doc.rules:
+                if rule.then.kind != "major_hazard":
+                    continue
+                nodes = [rule.condition] + ([rule.defeater] if rule.unless is not None else [])
+                tested = {leaf.fact for node in nodes for leaf in logic.leaves(node)} - scope_facts
+                affinity[rule.id] = len(tested & facts.keys())
+        pointed = {rid for rid, n in affinity.items() if n}
         for doc in encoded:
             ctx = parts["contexts"][doc.id]
             cdoc = ctx.cdoc
             for r in cdoc.rules:
                 if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(r.rule.id) is False:
+                    continue
+                if pointed and r.rule.id not in pointed:
                     continue
                 seen: set[str] = set()
                 # a document's scope bears on every one of its rules: one answer settles which apply
@@ -449,6 +464,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
                         counts.setdefault(fid, []).append(r.rule.id)
                 parts["rule_docs"][r.rule.id] = doc.id
         parts["question_rules"] = counts
+        parts["prefer"] = {fid: max(affinity.get(r, 0) for r in rules) for fid, rules in counts.items()}
         open_rules = sorted({r for rs in counts.values() for r in rs})
     warnings.extend(parts["notes"])
     if parts["open_violations"]:
@@ -460,7 +476,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         if h.unverified:
             warnings.append(f"规则 {h.rule_id} 所依据的条文或解读未经充分核实：{h.unverified}")
         for e in h.exceptions_pending:
-            warnings.append(f"规则 {h.rule_id}：除外情形待核实——{e.label}（{e.question}）")
+            warnings.append(f"规则 {h.rule_id}：除外情形待核实——{e.label}（条款 {e.clause}）")
     warnings.extend(unused_fact_warnings(sector, facts, encoded, as_of, kb))
     questions: list[Question] = []
     omitted = 0
@@ -470,13 +486,13 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         ranking = qrank.rank(sector.facts, {d.id: _probe(kb, d) for d in encoded}, facts,
                              {fid: [r for r in rules if r in set(open_rules)] for fid, rules in wanted.items()},
                              parts["rule_docs"])
-        questions = _questions(sector, wanted, open_rules, ranking)
+        questions = _questions(sector, wanted, open_rules, ranking, parts.get("prefer"))
         if not all_questions and len(questions) > DEFAULT_QUESTIONS:
             omitted = len(questions) - DEFAULT_QUESTIONS
             questions = questions[:DEFAULT_QUESTIONS]
     return Judgement(
         verdict=verdict, verdict_zh=verdict_term(sector, verdict), sector=sector.id, as_of=as_of,
-        on_reported_facts=verdict == "not_major" and not complete,
+        on_reported_facts=verdict == "not_major" and not complete and parts["major_possible"],
         documents=[doc_ref(d) for d in encoded], hazards=hazards, violations=parts["violations"],
         not_met=parts["not_met"], open_rules=open_rules if verdict == "insufficient" else parts["open_rules"],
         questions=questions, questions_omitted=omitted,
