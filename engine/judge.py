@@ -222,6 +222,8 @@ def situation_facts(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -
     if key in _situation_cache:
         return _situation_cache[key]
     out: dict[str, frozenset[str]] = {}
+    doc = cdoc.doc
+    doc_scope = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope is not None else set()
     for r in cdoc.rules:
         found: set[str] = set()
         stack = [r.when] + ([r.unless] if r.unless is not None and r.rule.unless_kind == "condition" else [])
@@ -242,6 +244,9 @@ def situation_facts(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -
                         stack.append(deriver.unless)
             else:
                 stack.extend(node.children)
+        if not found:
+            # the situation is itself made of context facts (e.g. 甲、乙类仓库设置在地下室): they are the finding
+            found = {leaf.fact for leaf in logic.leaves(r.rule.condition)} - doc_scope
         out[r.rule.id] = frozenset(found)
     _situation_cache[key] = out
     return out
@@ -271,7 +276,7 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
             relevant = not touching[rule.id].isdisjoint(facts)
             outcome = ctx.run.rules.get(rule.id)
             exception = rule.unless_kind == "exception" and r.unless is not None
-            if (outcome is None and exception and ctx.truth(r.when) is True
+            if (outcome is None and exception and not complete and ctx.truth(r.when) is True
                     and (r.scope is None or ctx.truth(r.scope) is True) and ctx.truth(r.unless) is None):
                 # a 除外 exception nobody has shown: the situation stands; the exception is to be verified
                 finding = _finding(ctx, r, _pending_exceptions(ctx, r))
@@ -290,8 +295,7 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
                 elif r.unless is not None and ctx.truth(r.when) is not False and ctx.truth(r.unless) is True:
                     # withheld by an exclusion (also when the situation itself is still open)
                     why = "；".join(_grounds(x) for x in _reasons(ctx, r.unless, True))
-                    word = "除外情形成立" if exception else "排除情形成立"
-                    not_met.append(_not_met(doc, rule, [f"{word}：{why}"], why))
+                    not_met.append(_not_met(doc, rule, [f"排除情形成立：{why}"], why))
                 else:
                     not_met.append(_not_met(doc, rule, _failed(ctx, r.when)))
                 continue
@@ -428,6 +432,16 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         verdict = "insufficient"
     elif any(n.kind == "major_hazard" for n in parts["not_met"]):
         verdict = "not_major"
+    elif complete:
+        # the inspection is finished and reported no situation of any rule: none was found; the
+        # situations the given context points to (e.g. 充装介质 -> the filling clause) are listed
+        verdict = "not_major"
+        warnings.append("检查已完成，所报事实未涉及任何判定情形，视为未发现重大事故隐患。")
+        for doc in encoded:
+            ctx = parts["contexts"][doc.id]
+            for rid in _pointed(ctx, facts):
+                rule = ctx.cdoc.doc.rules[[r.id for r in ctx.cdoc.doc.rules].index(rid)]
+                parts["not_met"].append(_not_met(doc, rule, ["检查已完成：未报告该情形的事实，视为未发现"]))
     elif not parts["major_possible"]:
         # every major-hazard rule in force came out false (e.g. out of its document's scope), or there
         # is none (only violation rules apply): the verdict is settled, with nothing left to ask
@@ -441,21 +455,14 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         # self-ignition clauses for 开采煤层自燃倾向性; the document scope (矿山类别) points to all
         affinity: dict[str, int] = {}
         for doc in encoded:
-            scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope is not None else set()
-            for rule in doc.rules:
-                if rule.then.kind != "major_hazard":
-                    continue
-                nodes = [rule.condition] + ([rule.defeater] if rule.unless is not None else [])
-                tested = {leaf.fact for node in nodes for leaf in logic.leaves(node)} - scope_facts
-                affinity[rule.id] = len(tested & facts.keys())
-        pointed = {rid for rid, n in affinity.items() if n}
+            affinity.update(_pointed(parts["contexts"][doc.id], facts))
         for doc in encoded:
             ctx = parts["contexts"][doc.id]
             cdoc = ctx.cdoc
             for r in cdoc.rules:
                 if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(r.rule.id) is False:
                     continue
-                if pointed and r.rule.id not in pointed:
+                if affinity and r.rule.id not in affinity:
                     continue
                 seen: set[str] = set()
                 # a document's scope bears on every one of its rules: one answer settles which apply
@@ -497,6 +504,20 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         not_met=parts["not_met"], open_rules=open_rules if verdict == "insufficient" else parts["open_rules"],
         questions=questions, questions_omitted=omitted,
         warnings=_once(warnings), facts=facts, derived=parts["derived"], rulebase_version=kb.version)
+
+
+def _pointed(ctx: _Context, facts: dict[str, Any]) -> dict[str, int]:
+    """The major-hazard rules still open (not settled false) that test a given fact other than the
+    document's scope, directly or through the facts a derived fact is concluded from, with how many
+    given facts each tests: where a finding of context only points to."""
+    out = {}
+    for r in ctx.cdoc.rules:
+        if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(r.rule.id) is False:
+            continue
+        n = len(ctx.cdoc.touching[r.rule.id] & facts.keys())
+        if n:
+            out[r.rule.id] = n
+    return out
 
 
 _probes: dict[tuple[str, str], qrank.Probe] = {}
