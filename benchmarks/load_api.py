@@ -88,7 +88,8 @@ async def measure(port: int, clients: int, seconds: float) -> dict:
 
 
 def engine_rate(seconds: float) -> float:
-    from engine.judge import judge, prepare
+    from engine.judge import prepare
+    from engine.pipeline import judge
 
     prepare()
     cases = [json.loads(b)["facts"] for b in BODIES]
