@@ -252,6 +252,30 @@ def situation_facts(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -
     return out
 
 
+def _reaches(ctx: _Context, r: CompiledRule, given: set[str]) -> bool:
+    """Whether a given (non-context) fact bears on the open rule `r` through a condition that is not
+    false: directly, or through a derived fact that is not concluded false."""
+    stack = [r.when] + ([r.unless] if r.unless is not None and r.rule.unless_kind == "condition" else [])
+    seen: set[str] = set()
+    while stack:
+        node = stack.pop()
+        if ctx.truth(node) is False:
+            continue
+        if not isinstance(node.node, logic.Leaf):
+            stack.extend(node.children)
+            continue
+        fid = node.node.fact
+        if fid in given:
+            return True
+        deriver = ctx.deriving_rule(fid) if fid not in ctx.facts else None
+        if deriver is not None and fid not in seen:
+            seen.add(fid)
+            stack.append(deriver.when)
+            if deriver.unless is not None and deriver.rule.unless_kind == "condition":
+                stack.append(deriver.unless)
+    return False
+
+
 def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, Any], kb: KnowledgeBase,
                      complete: bool) -> dict[str, Any]:
     hazards, violations, not_met, open_rules = [], [], [], []
@@ -275,6 +299,11 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
             rule_docs[rule.id] = doc.id
             relevant = not touching[rule.id].isdisjoint(facts)
             outcome = ctx.run.rules.get(rule.id)
+            if relevant and outcome is None:
+                # an open rule is part of the finding only where a given fact bears on it without being
+                # ruled out: a fact that only rules one part of a situation out (e.g. two of the
+                # elements counted by 5.3.3 absent) does not bring the rest of it into the finding
+                relevant = _reaches(ctx, r, touching[rule.id] & facts.keys())
             exception = rule.unless_kind == "exception" and r.unless is not None
             if (outcome is None and exception and not complete and ctx.truth(r.when) is True
                     and (r.scope is None or ctx.truth(r.scope) is True) and ctx.truth(r.unless) is None):
@@ -494,6 +523,12 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
                              {fid: [r for r in rules if r in set(open_rules)] for fid, rules in wanted.items()},
                              parts["rule_docs"])
         questions = _questions(sector, wanted, open_rules, ranking, parts.get("prefer"))
+        split = _either_way(sector, encoded, facts, [q.fact for q in questions if q.decides == "major"],
+                            parts["contexts"], parts["rule_docs"], kb)
+        if split is not None:
+            hazards, note = split
+            verdict, questions = "major", []
+            warnings.append(note)
         if not all_questions and len(questions) > DEFAULT_QUESTIONS:
             omitted = len(questions) - DEFAULT_QUESTIONS
             questions = questions[:DEFAULT_QUESTIONS]
@@ -504,6 +539,53 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         not_met=parts["not_met"], open_rules=open_rules if verdict == "insufficient" else parts["open_rules"],
         questions=questions, questions_omitted=omitted,
         warnings=_once(warnings), facts=facts, derived=parts["derived"], rulebase_version=kb.version)
+
+
+def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], candidates_facts: list[str],
+                contexts: dict[str, _Context], rule_docs: dict[str, str], kb: KnowledgeBase) -> tuple[list[Finding], str] | None:
+    """A case decided whatever the answer: a missing fact for which every possible answer concludes
+    some major hazard (e.g. 第十八条 "未制定……制度，或者制度未有效执行" when the rules were not
+    enforced: not made -> the first situation, made -> the second). Returns the findings, one per
+    concluding rule, and a note saying so; None when no such fact."""
+    docs = {d.id: d for d in encoded}
+    for fid in candidates_facts:
+        fact = sector.facts[fid]
+        by_value: dict[Any, str] = {}
+        values: list[Any] = []
+        for doc in encoded:
+            ctx = contexts[doc.id]
+            probe = _probe(kb, doc)
+            tried = qrank.candidates(fact, probe)
+            values += [v for v in tried if v not in values]
+            for r in ctx.cdoc.rules:
+                rid = r.rule.id
+                if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(rid) is False \
+                        or fid not in ctx.cdoc.touching[rid]:
+                    continue
+                rule_docs.setdefault(rid, doc.id)
+                for v in tried:
+                    if v not in by_value and probe.outcome(rid, {**facts, fid: v}) is True:
+                        by_value[v] = rid
+        if not values or any(v not in by_value for v in values):
+            continue
+        findings: dict[str, Finding] = {}
+        for v, rid in by_value.items():
+            doc = docs[rule_docs[rid]]
+            rule = next(r for r in doc.rules if r.id == rid)
+            if rid in findings:
+                continue
+            clause = doc.clause(rule.clause)
+            reasons = [Reason(fact=leaf.fact, label=sector.facts[leaf.fact].label, value=facts[leaf.fact],
+                              condition=condition_text(leaf, sector), source="given")
+                       for leaf in logic.leaves(rule.condition) if leaf.fact in facts]
+            reasons.append(Reason(fact=fid, label=fact.label, value=format_value(fact, v),
+                                  condition=f"若 {fact.label} 为 {format_value(fact, v)}", source="either_way"))
+            findings[rid] = Finding(rule_id=rid, kind="major_hazard", document=doc_ref(doc), clause=rule.clause,
+                                    text=clause.text if clause else "", situation=rule.situation, reasoning=reasons,
+                                    unverified=rule.unverified or (clause.unverified if clause else None))
+        cases = "；".join(f"为{format_value(fact, v)}时依规则 {rid}" for v, rid in by_value.items())
+        return list(findings.values()), f"“{fact.label}”无论取何值均构成重大事故隐患（{cases}），不必再问。"
+    return None
 
 
 def _pointed(ctx: _Context, facts: dict[str, Any]) -> dict[str, int]:

@@ -10,7 +10,7 @@ from engine.model import Document, Judgement, Reason, Rule
 def _reason_lines(reasons: list[Reason], indent: str) -> list[str]:
     lines = []
     for r in reasons:
-        src = "现场事实" if r.source == "given" else f"由规则 {r.source} 推出"
+        src = {"given": "现场事实", "either_way": "分情形：无论取何值均构成"}.get(r.source, f"由规则 {r.source} 推出")
         lines.append(f"{indent}- {r.condition}（{src}）")
         lines.extend(_reason_lines(r.derived_from, indent + "    "))
     return lines
