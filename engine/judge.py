@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from engine import knowledge, logic
+from engine import comparisons
 from engine import questions as qrank
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
@@ -51,6 +52,15 @@ def prepare(kb: KnowledgeBase | None = None) -> KnowledgeBase:
 def doc_ref(doc: Document) -> DocumentRef:
     return DocumentRef(id=doc.id, title=doc.title, number=doc.number, issuer=doc.issuer,
                        effective=doc.effective, expires=doc.expires)
+
+
+def show_value(fact: Any, value: Any) -> Any:
+    """A value as shown: a comparison outcome as the words it was given in."""
+    return value.text if isinstance(value, logic.Outcome) else format_value(fact, value)
+
+
+def plain_value(value: Any) -> Any:
+    return value.text if isinstance(value, logic.Outcome) else value
 
 
 def condition_text(leaf: logic.Leaf, sector: Sector) -> str:
@@ -95,7 +105,7 @@ def _reasons(ctx: _Context, node: CNode, want: bool) -> list[Reason]:
                 source = rule.rule.id
                 below = _reasons(ctx, rule.when, bool(ctx.value(leaf.fact)))
         text = condition_text(leaf, ctx.sector)
-        return [Reason(fact=leaf.fact, label=fact.label, value=ctx.value(leaf.fact),
+        return [Reason(fact=leaf.fact, label=fact.label, value=plain_value(ctx.value(leaf.fact)),
                        condition=text if want else f"不满足：{text}", source=source, derived_from=below)]
     gate = node.node
     child_want = (not want) if gate.kind == "not" else want
@@ -118,7 +128,7 @@ def _failed(ctx: _Context, node: CNode) -> list[str]:
     if isinstance(node.node, logic.Leaf):
         leaf = node.node
         fact = ctx.sector.facts[leaf.fact]
-        got = format_value(fact, ctx.value(leaf.fact))
+        got = show_value(fact, ctx.value(leaf.fact))
         return [f"要求 {condition_text(leaf, ctx.sector)}，实际为 {got}"]
     gate = node.node
     if gate.kind == "not":
@@ -405,7 +415,7 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     edition in force."""
     kb = kb or knowledge.default()
     sector = _sector(kb, sector_id)
-    return judge_facts(sector, parse_facts(sector, raw_facts), as_of, complete=complete, kb=kb,
+    return judge_facts(sector, comparisons.read_facts(sector, raw_facts), as_of, complete=complete, kb=kb,
                        all_questions=all_questions)
 
 
@@ -448,7 +458,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
                 warnings.append(f"现行 {doc.number} 尚未编码，不能作出判定；附 {old.number} 下的分析仅供参考，不作为判定结论。")
         return Judgement(verdict="not_determined", verdict_zh=verdict_term(sector, "not_determined"),
                          sector=sector.id, as_of=as_of, documents=[doc_ref(d) for d in pending],
-                         warnings=_once(warnings), facts=facts, reference=reference, rulebase_version=kb.version)
+                         warnings=_once(warnings), facts=_plain(facts), reference=reference, rulebase_version=kb.version)
     for doc in encoded:
         if doc.coverage_note:
             warnings.append(f"{doc.number}：{doc.coverage_note}")
@@ -538,7 +548,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         documents=[doc_ref(d) for d in encoded], hazards=hazards, violations=parts["violations"],
         not_met=parts["not_met"], open_rules=open_rules if verdict == "insufficient" else parts["open_rules"],
         questions=questions, questions_omitted=omitted,
-        warnings=_once(warnings), facts=facts, derived=parts["derived"], rulebase_version=kb.version)
+        warnings=_once(warnings), facts=_plain(facts), derived=parts["derived"], rulebase_version=kb.version)
 
 
 def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], candidates_facts: list[str],
@@ -575,7 +585,7 @@ def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], 
             if rid in findings:
                 continue
             clause = doc.clause(rule.clause)
-            reasons = [Reason(fact=leaf.fact, label=sector.facts[leaf.fact].label, value=facts[leaf.fact],
+            reasons = [Reason(fact=leaf.fact, label=sector.facts[leaf.fact].label, value=plain_value(facts[leaf.fact]),
                               condition=condition_text(leaf, sector), source="given")
                        for leaf in logic.leaves(rule.condition) if leaf.fact in facts]
             reasons.append(Reason(fact=fid, label=fact.label, value=format_value(fact, v),
@@ -610,6 +620,11 @@ def _probe(kb: KnowledgeBase, doc: Document) -> qrank.Probe:
     if key not in _probes:
         _probes[key] = qrank.Probe(doc)
     return _probes[key]
+
+
+def _plain(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts as the judgement shows them (a comparison outcome as its words)."""
+    return {k: plain_value(v) for k, v in facts.items()}
 
 
 def _once(items: list[str]) -> list[str]:

@@ -32,6 +32,9 @@ class Fact(Strict):
     question: str
     derived: bool = False  # concluded by a rule; may still be given directly
     scope: bool = False  # decides which documents apply; does not make a rule "relevant"
+    # number only: comparison outcomes the clause itself words, accepted instead of a number and never
+    # turned into one, e.g. {超限: {ge: 1.0}} (the clause's own threshold); "超过30%" style phrases need none
+    outcomes: dict[str, dict[Literal["ge", "gt", "le", "lt"], float]] = Field(default_factory=dict)
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # value ("true"/"false"/enum) -> phrases
     note: Optional[str] = None
 
@@ -41,6 +44,10 @@ class Fact(Strict):
             raise ValueError(f"事实 {self.id} 为枚举类型，须列出 values")
         if self.type != "enum" and self.values:
             raise ValueError(f"事实 {self.id} 不是枚举类型，不应有 values")
+        if self.outcomes and self.type != "number":
+            raise ValueError(f"事实 {self.id} 不是数值类型，不应有 outcomes")
+        if any(len(c) != 1 for c in self.outcomes.values()):
+            raise ValueError(f"事实 {self.id} 的每个 outcomes 取值须恰好写一个比较（如 {{ge: 1.0}}）")
         if self.type != "number" and (self.unit or self.min is not None or self.max is not None):
             raise ValueError(f"事实 {self.id} 不是数值类型，不应有 unit/min/max")
         return self

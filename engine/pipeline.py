@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from engine import facts as fact_input
+from engine import comparisons
 from engine import judge as judging
 from engine import knowledge
 from engine.knowledge import KnowledgeBase, Sector
@@ -21,8 +21,9 @@ from engine.model import Judgement
 
 def read_facts(sector: Sector, raw_facts: dict[str, Any], as_of: dt.date | None = None) -> dict[str, Any]:
     """Step 1: the facts as given (Chinese labels or ids, everyday values) -> typed facts by id.
+    A number given as the outcome of a comparison ("超过30%", "超限") stays an outcome (engine.comparisons).
     Raises HazardError naming the field for anything that cannot be read."""
-    return fact_input.parse_facts(sector, raw_facts)
+    return comparisons.read_facts(sector, raw_facts)
 
 
 def route(judgement: Judgement, context: dict[str, Any] | None) -> dict[str, Any] | None:

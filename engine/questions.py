@@ -41,8 +41,7 @@ class Probe:
 
     def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any]) -> bool | None:
         if isinstance(node, logic.Leaf):
-            value = self._value(node.fact, facts, memo)
-            return None if value is None else node.test(value)
+            return node.truth(self._value(node.fact, facts, memo))
         values = [self._truth(child, facts, memo) for child in node.children]
         if node.kind == "not":
             return None if values[0] is None else not values[0]
