@@ -20,6 +20,7 @@ from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
 from engine.facts import format_value, parse_facts
 from engine.knowledge import KnowledgeBase, Sector
+from engine.model import FRAGMENT_STARTS
 from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, PendingException, Question, Reason,
                           Rule)
 
@@ -170,7 +171,6 @@ def _whole_situation(rule: Rule, clause_text: str) -> str:
     return situation
 
 
-FRAGMENT_STARTS = ("或", "和", "及", "以及", "并", "且", "、", "，", "；", "但", "未", "不")
 
 
 def _exception_clause(doc: Document, clause_no: str) -> tuple[str, str]:

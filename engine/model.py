@@ -66,6 +66,11 @@ class Conclusion(Strict):
         return self
 
 
+# a rule's `situation` starting with one of these is a fragment of its clause ("或者制度未有效执行"):
+# shown to an inspector as the whole clause sentence instead
+FRAGMENT_STARTS = ("或", "和", "及", "以及", "并", "且", "、", "，", "；", "但")
+
+
 class Rule(Strict):
     """One situation of one clause: conditions over facts and a conclusion."""
 

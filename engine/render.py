@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine import logic
 from engine.knowledge import KnowledgeBase
-from engine.model import Document, Judgement, Reason, Rule
+from engine.model import FRAGMENT_STARTS, Document, Judgement, Reason, Rule
 
 
 def _reason_lines(reasons: list[Reason], indent: str) -> list[str]:
@@ -49,8 +49,8 @@ def judgement(j: Judgement) -> str:
         for i, h in enumerate(items, 1):
             lines.append(f"  [{i}] {h.document.number} 条款 {h.clause}（规则 {h.rule_id}）")
             lines.append(f"      条文：{h.text}")
-            if h.situation and h.situation != h.text.rstrip("。；;"):
-                lines.append(f"      情形：{h.situation}")
+            if h.situation and h.situation != h.text.rstrip("。；;") and not h.situation.startswith(FRAGMENT_STARTS):
+                lines.append(f"      情形：{h.situation}")  # a fragment ("或者……") is read in the clause above
             lines.append("      推理：")
             lines.extend(_reason_lines(h.reasoning, "        "))
             for e in h.exceptions_pending:
