@@ -1,10 +1,13 @@
-"""Judge one case: pick the editions in force, run their compiled rulesets, explain the outcome.
+"""Judge one finding: pick the editions in force, run their compiled rulesets, explain the outcome.
 
 The verdict follows the three-answer rule of the design: a concluded major hazard makes
-重大事故隐患; otherwise any open relevant rule makes 信息不足 (with the questions that settle it);
-only when every relevant rule is false is it 不构成. A rule is relevant when the case gives a fact
-it tests (directly or through a fact derived from it), so a finding is judged against the
-situations it touches, not against the whole standard at once.
+重大事故隐患 (an unanswered 除外 exception is listed as 除外情形待核实, it does not withhold it);
+otherwise any open relevant rule makes 信息不足 (with the questions that settle it, the most decisive
+first); only when every relevant rule is false is it 不构成 (就所报事实). A rule is relevant when the
+finding gives a fact that reaches its situation: context facts (`scope: true`, what kind of unit or
+place this is, and conclusions drawn only from them) and exception facts select or defeat rules but
+never make one part of the finding. Every given fact is used by a document applied or named in a
+warning. Routing is not done here: engine.pipeline calls judge, then routing.
 """
 
 from __future__ import annotations
