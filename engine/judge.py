@@ -22,6 +22,11 @@ from engine import questions as qrank
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
 from engine.facts import format_value, parse_facts
+
+try:  # cross-edition links (same_as / replaced_by) are read by engine.facts where it has them
+    from engine.facts import translate_editions
+except ImportError:  # pragma: no cover - until engine.facts carries the links
+    translate_editions = None
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import FRAGMENT_STARTS
 from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, PendingException, Question, Reason,
@@ -465,6 +470,11 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
     for doc in encoded:
         if doc.coverage_note:
             warnings.append(f"{doc.number}：{doc.coverage_note}")
+    given = facts
+    edition_notes: list[str] = []
+    if translate_editions is not None:  # a fact given under another edition's label (engine.facts)
+        facts, edition_notes = translate_editions(sector, facts, encoded)
+        warnings.extend(edition_notes)
     parts = _judge_documents(sector, encoded, facts, kb, complete)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
     violation_questions = parts["question_rules"]
@@ -526,7 +536,8 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
             warnings.append(f"规则 {h.rule_id} 所依据的条文或解读未经充分核实：{h.unverified}")
         for e in h.exceptions_pending:
             warnings.append(f"规则 {h.rule_id}：除外情形待核实——{e.label}（条款 {e.clause}）")
-    warnings.extend(unused_fact_warnings(sector, facts, encoded, as_of, kb))
+    named = {fid for fid in given if any(f"“{sector.facts[fid].label}”" in n for n in edition_notes)}
+    warnings.extend(unused_fact_warnings(sector, {k: v for k, v in given.items() if k not in named}, encoded, as_of, kb))
     questions: list[Question] = []
     omitted = 0
     if verdict == "insufficient":
