@@ -1,14 +1,14 @@
 """The `hazard` command: judge a case, list the criteria, explain a rule, check the knowledge base.
 
-Other surfaces add subcommands through EXTENSIONS (module path -> its `register(subparsers)`),
-so the CLI core does not import them.
+Sub-commands implemented elsewhere (`hazard route`, `hazard serve`) are added by an explicit call
+to their module's `register(subparsers)` in build_parser (no import-time registration); `hazard
+check` calls the routing check explicitly.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import json
 import os
 import sys
@@ -17,9 +17,6 @@ from typing import Any
 
 from engine import catalog, knowledge, render
 from engine.errors import EngineError, HazardError, KnowledgeError
-
-EXTENSIONS = ["engine.routing", "api.server"]
-
 
 def _date(text: str) -> dt.date:
     try:
@@ -119,18 +116,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     kb = knowledge.load(args.path) if args.path else knowledge.default()
     prepare(kb)
-    for hook in CHECKS:
-        hook(kb)
+    from engine import routing
+
+    routing.check(kb)  # every major-hazard rule has a route in the district plan
     for sector in kb.sectors.values():
         for d in sector.documents:
             encoded = sum(c.status == "encoded" for c in d.clauses)
             print(f"{sector.id:10} {d.id:22} {d.status:12} 条款 {len(d.clauses):3}（已编码 {encoded}） 规则 {len(d.rules)}")
     print(f"知识库检查通过：{kb.root}，版本 {kb.version}")
     return 0
-
-
-# Extra whole-knowledge checks other modules register (e.g. every rule has a route).
-CHECKS: list = []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,14 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="知识库目录（默认内置 knowledge/）")
     p.set_defaults(func=cmd_check)
 
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    from engine import routing
+
+    routing.register(sub)  # hazard route
+    try:
+        from api import server
+    except ModuleNotFoundError as exc:  # a CLI-only install without the web stack
+        if not (exc.name or "").startswith(("fastapi", "starlette", "uvicorn")):
+            raise
+    else:
+        server.register(sub)  # hazard serve
     return parser
 
 

@@ -1019,12 +1019,3 @@ def check(kb: KnowledgeBase) -> None:
     counts = validate(kb)
     r = router()
     print(f"路由检查通过：{len(r.data.matters)} 个事项，{counts['sectors']} 个行业、{counts['rules']} 条规则均有路由（{r.profile.district}）")
-
-
-def _register_check() -> None:
-    from engine import cli
-    if check not in cli.CHECKS:
-        cli.CHECKS.append(check)
-
-
-_register_check()
