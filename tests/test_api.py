@@ -22,7 +22,7 @@ from api.schemas import ENGINE_MODEL_DOCS
 from api.server import Settings, create_app
 from engine import catalog, knowledge, routing
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 

@@ -15,7 +15,7 @@ import pytest
 from api.errors import VERSION_HEADER
 from api.launch import running_server
 from engine import knowledge
-from engine.judge import judge
+from engine.pipeline import judge
 
 CONCURRENT = 240
 DAY = "2026-06-01"

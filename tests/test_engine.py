@@ -53,10 +53,10 @@ def test_rulesets_stay_small():
 
 
 def test_a_judgement_from_python_carries_its_route():
-    """judge() loads the routing hook itself: callers need not import engine.routing."""
+    """The pipeline routes every judgement itself: callers need not import engine.routing."""
     import datetime as dt
 
-    from engine.judge import judge
+    from engine.pipeline import judge
 
     result = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
     assert result.route is not None and result.route["lead"]["name"] == "应急管理局"

@@ -198,7 +198,7 @@ def test_escalation_steps_once_each_and_stats(reg):
 def test_rejudge_reports_differences_without_rewriting(reg, monkeypatch):
     res = _add(reg)
     assert reg.rejudge(ADMIN) == []
-    from engine import judge as judge_module
+    from engine import pipeline as judge_module  # the register judges through the pipeline
 
     real = judge_module.judge
 
