@@ -30,7 +30,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 DAY = "2026-06-01"
 
 CASES = [
-    {"sector": "chemicals", "as_of": DAY, "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
+    {"sector": "chemicals", "as_of": DAY, "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
     {"sector": "chemicals", "as_of": DAY, "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "是"}},
     {"sector": "chemicals", "as_of": DAY, "facts": {"涉及重点监管危险化工工艺": "是"}},
     {"sector": "chemicals", "as_of": DAY, "facts": {"filling_medium": "液氯", "universal_filling_system": False}},

@@ -85,7 +85,7 @@ def test_check_fails_when_an_adjustment_tests_a_fact_the_sector_lacks():
 
 def test_hook_is_registered_once_and_every_judgement_gets_a_route():
     assert POST_PROCESSORS.count(routing._post_process) == 1
-    j = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"})
+    j = judge("chemicals", {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"})
     assert j.verdict == "major" and j.route["lead"]["id"] == "yjj" and j.route["rule"] == "CHEM-2017-07"
 
 
