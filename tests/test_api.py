@@ -111,9 +111,9 @@ def test_major_hazard_cites_the_exact_clause(client, kb):
 
 def test_ids_and_labels_give_the_same_judgement(client):
     by_label = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": DAY,
-                                                   "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}}).json()
+                                                   "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}}).json()
     by_id = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": DAY,
-                                                "facts": {"filling_medium": "液氨", "universal_filling_system": False}}).json()
+                                                "facts": {"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨", "universal_filling_system": False}}).json()
     assert by_label == by_id
 
 

@@ -217,7 +217,7 @@ def test_cli_round_trip_and_printable_document(tmp_path, capsys):
 
 def test_record_of_a_judgement_is_printable_and_names_the_clause(tmp_path, capsys):
     out = tmp_path / "记录.docx"
-    assert cli.main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
+    assert cli.main(["judge", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位", "--fact", "充装对象=汽车罐车或铁路罐车（槽车）", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
                      "--as-of", "2026-08-01", "--record", str(out), "--unit", "某化工有限公司",
                      "--inspectors", "张三、李四"]) == 0
     from docx import Document

@@ -29,7 +29,7 @@ def test_sheet_is_judged_row_by_row_and_keeps_bad_rows(tmp_path, capsys):
     wb = Workbook()
     ws = wb.active
     ws.append(["单位", "行业", "检查日期", "事实"])
-    ws.append(["甲", "chemicals", "2026-08-01", "充装介质=液氨；充装使用万向管道充装系统=否"])
+    ws.append(["甲", "chemicals", "2026-08-01", "被检查单位类别=危险化学品生产单位；充装对象=汽车罐车或铁路罐车（槽车）；充装介质=液氨；充装使用万向管道充装系统=否"])
     ws.append(["乙", "化工和危险化学品", "2026-08-01", "充装介质=液氨"])
     ws.append(["丙", "chemicals", "2026-13-01", "充装介质=液氨"])
     src = tmp_path / "f.xlsx"
@@ -43,7 +43,7 @@ def test_sheet_is_judged_row_by_row_and_keeps_bad_rows(tmp_path, capsys):
     assert rows[2][head.index("结论")] == "信息不足" and rows[2][head.index("需补充的问题")]
     assert "bad_date" in rows[3][head.index("错误")]
     csv = tmp_path / "g.csv"
-    csv.write_text("行业,事实\nchemicals,充装介质=液氨；充装使用万向管道充装系统=否\n", encoding="utf-8-sig")
+    csv.write_text("行业,事实\nchemicals,被检查单位类别=危险化学品生产单位；充装对象=汽车罐车或铁路罐车（槽车）；充装介质=液氨；充装使用万向管道充装系统=否\n", encoding="utf-8-sig")
     assert cli.main(["judge", "--sheet", str(csv), "-o", str(tmp_path / "g.xlsx")]) == 0
     assert cli.main(["judge", "--sheet", str(tmp_path / "missing.xlsx")]) == 2
     (tmp_path / "bad.xlsx").write_bytes(b"nope")

@@ -58,5 +58,5 @@ def test_a_judgement_from_python_carries_its_route():
 
     from engine.judge import judge
 
-    result = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
+    result = judge("chemicals", {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
     assert result.route is not None and result.route["lead"]["name"] == "应急管理局"

@@ -102,7 +102,7 @@ def test_spreadsheet_round_trip(page, tmp_path):
     wb = Workbook()
     ws = wb.active
     ws.append(["单位", "行业", "检查日期", "事实"])
-    ws.append(["甲公司", "chemicals", "2026-08-01", "充装介质=液氨；充装使用万向管道充装系统=否"])
+    ws.append(["甲公司", "chemicals", "2026-08-01", "被检查单位类别=危险化学品生产单位；充装对象=汽车罐车或铁路罐车（槽车）；充装介质=液氨；充装使用万向管道充装系统=否"])
     path = tmp_path / "findings.xlsx"
     wb.save(path)
     page.goto(page.base + "/batch")
