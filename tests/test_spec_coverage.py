@@ -165,14 +165,17 @@ def test_every_listed_value_appears_in_a_scenario(doc):
     _check(doc, _listed_values(doc), "listed values")
 
 
+# Documents whose one-condition near misses are still being written (issue 18): checked and
+# reported, not yet enforced. Every other encoded document must have them all.
+FLIP_PENDING = {"COAL-2020", "COAL-2026", "NONCOAL-2022", "GB35181-2017"}
+
+
 @pytest.mark.parametrize("doc", DOCS, ids=[d.id for d in DOCS])
 def test_every_bool_condition_is_flipped_in_some_scenario(doc):
-    """Not yet enforced: the near misses that flip each bool condition alone are still being
-    written (issue 18); the test lists what is missing for each document and fails once it is
-    complete, so the marker has to be removed then (strict xfail)."""
     missing = _missing(doc, _bool_conditions(doc))
-    if missing:
+    if missing and doc.id in FLIP_PENDING:
         pytest.xfail(f"{doc.id}: {len(missing)} bool conditions never given the opposite value: {missing[:8]}")
+    assert not missing, f"{doc.id}: bool conditions never given the opposite value in features/{doc.sector}: {missing}"
 
 
 def test_the_scan_sees_a_fact_given_in_a_table_row():
