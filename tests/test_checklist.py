@@ -105,7 +105,8 @@ def _fill(checklist, answers: dict[str, object]) -> bytes:
 
 def test_filled_with_a_major_situation_is_judged_major_with_its_clause():
     checklist = cl.build("chemicals", dt.date(2026, 8, 1), kb=KB)
-    data = _fill(checklist, {"filling_medium": "液氨", "universal_filling_system": False})
+    data = _fill(checklist, {"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）",
+                             "filling_medium": "液氨", "universal_filling_system": False})
     _, result = checklist_io.judge_xlsx(data, kb=KB)
     assert result.verdict == "major"
     assert [(h.document.id, h.clause) for h in result.judgement.hazards] == [("CHEM-2017", "七")]
@@ -118,7 +119,8 @@ def test_filled_with_a_major_situation_is_judged_major_with_its_clause():
 @pytest.mark.parametrize("sector_id,day", [("chemicals", dt.date(2026, 8, 1)), ("fireworks", dt.date(2026, 8, 1))])
 def test_filled_all_compliant_is_not_major_and_partly_filled_is_insufficient(sector_id, day):
     checklist = cl.build(sector_id, day, kb=KB)
-    answers = {}
+    # the unit the checklist is filled for: a chemicals unit the 121号 applies to (its scope)
+    answers = {"unit_kind": "危险化学品生产单位"} if sector_id == "chemicals" else {}
     for item in checklist.items:
         for q in item.questions:
             if not q.asked_in:
@@ -126,7 +128,7 @@ def test_filled_all_compliant_is_not_major_and_partly_filled_is_insufficient(sec
     _, full = checklist_io.judge_xlsx(_fill(checklist, answers), kb=KB)
     assert full.verdict == "not_major", [o for o in full.items if o.state != "不构成"]
     assert not full.blank_questions
-    first = next(iter(answers))
+    first = next(k for k in answers if k != "unit_kind")
     partial = {k: v for k, v in answers.items() if k != first}
     _, part = checklist_io.judge_xlsx(_fill(checklist, partial), kb=KB)
     assert part.verdict == "insufficient"
