@@ -11,11 +11,14 @@ from engine import cli
 
 def test_ask_loop_reaches_a_verdict_and_prints_the_command(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("也许\n否\n"))
-    assert cli.main(["ask", "--sector", "chemicals", "--fact", "充装介质=液氨", "--as-of", "2026-08-01"]) == 0
+    assert cli.main(["ask", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位",
+                     "--fact", "充装对象=汽车罐车或铁路罐车（槽车）", "--fact", "充装介质=液氨",
+                     "--as-of", "2026-08-01"]) == 0
     out = capsys.readouterr().out
     assert "请重新回答" in out  # an unreadable answer is asked again, not dropped
     assert "判定结论：重大事故隐患" in out and "七" in out
-    assert "复现命令：hazard judge --sector chemicals --as-of 2026-08-01 --fact '充装介质=液氨' --fact '充装使用万向管道充装系统=否'" in out
+    assert ("复现命令：hazard judge --sector chemicals --as-of 2026-08-01 --fact '被检查单位类别=危险化学品生产单位' "
+            "--fact '充装对象=汽车罐车或铁路罐车（槽车）' --fact '充装介质=液氨' --fact '充装使用万向管道充装系统=否'") in out
 
 
 def test_ask_skip_and_stop(monkeypatch, capsys):

@@ -41,10 +41,11 @@ def test_judging_by_facts_shows_the_clause_route_and_print_link(client):
 
 
 def test_open_case_offers_inline_questions_that_rejudge(client):
-    r = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), ("f", "充装介质=液氨"),
+    ctx = [("f", "被检查单位类别=危险化学品生产单位"), ("f", "充装对象=汽车罐车或铁路罐车（槽车）")]
+    r = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), *ctx, ("f", "充装介质=液氨"),
                                 ("partial", "1")])
     assert "信息不足" in r.text and 'name="q:充装使用万向管道充装系统"' in r.text
-    answered = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), ("f", "充装介质=液氨"),
+    answered = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), *ctx, ("f", "充装介质=液氨"),
                                        ("q:充装使用万向管道充装系统", "否"), ("partial", "1")])
     assert "重大事故隐患" in answered.text and "条款 七" in answered.text
 
