@@ -117,7 +117,11 @@ class _Ruleset:
             self.rules.append(compiled)
             self.roots.setdefault(root.id, []).append(compiled)
         self.facts_used = {leaf.fact for leaf in self.leaves.values()}
-        self.scope_facts = {leaf.fact for leaf in logic.leaves(scope)} if scope is not None else set()
+        # scope facts that no rule of this ruleset tests itself (a rule may narrow its document's
+        # scope with the same fact, e.g. 121号 一 "危险化学品生产、经营单位" within 化工和危险化学品单位)
+        own = {leaf.fact for r in rules for node in (r.condition, r.defeater) if node is not None
+               for leaf in logic.leaves(node)}
+        self.scope_facts = ({leaf.fact for leaf in logic.leaves(scope)} - own) if scope is not None else set()
         self._sessions: dict[str, _Scratch] = {}
         self._build()
 

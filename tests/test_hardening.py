@@ -27,7 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-06-01"
-MAJOR = {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}
+MAJOR = {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}
 
 
 @pytest.fixture(scope="module")
