@@ -54,11 +54,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
     facts = dict(case.get("facts") or {})
+    from engine.facts import split_assignment
     for item in args.fact or []:
-        if "=" not in item:
-            raise HazardError("bad_fact_syntax", f"--fact 须写成 事实=取值（收到：{item!r}）", "fact")
-        name, value = item.split("=", 1)
-        facts[name.strip()] = value.strip()
+        name, value = split_assignment(item)  # 事实=取值, also with a full-width ＝
+        facts[name] = value
     sector = args.sector or case.get("sector")
     if not sector:
         raise HazardError("missing_sector", "请用 --sector 指定行业（如 chemicals）", "sector")

@@ -40,7 +40,12 @@ class Sector:
         """Find a fact by id or by its Chinese label."""
         if name in self.facts:
             return self.facts[name]
-        return next((f for f in self.facts.values() if f.label == name), None)
+        found = next((f for f in self.facts.values() if f.label == name), None)
+        if found is None:  # as typed: ASCII brackets, full-width letters, spaces (engine.normalize)
+            from engine.normalize import key
+            wanted = key(name)
+            found = next((f for f in self.facts.values() if key(f.label) == wanted or key(f.id) == wanted), None)
+        return found
 
 
 @dataclass

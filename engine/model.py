@@ -33,6 +33,18 @@ class Fact(Strict):
     derived: bool = False  # concluded by a rule; may still be given directly
     scope: bool = False  # decides which documents apply; does not make a rule "relevant"
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # value ("true"/"false"/enum) -> phrases
+    # value ("true"/"false"/enum value) -> other words an inspector writes for exactly that value
+    # (structured input and free text); one word under two values is ambiguous and is asked back
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    # number only: a bare number (no unit written) with 0 < |value| <= this is refused, because it
+    # could be a ratio (1.15 for 115 %, 0.012 for 1.2 %): the unit must be written; larger bare
+    # numbers are read in `unit`
+    unit_required_up_to: Optional[float] = None
+    # editions: the fact of another edition that tests the same thing (the value is carried
+    # over when this fact is given but only the other edition is in force), or the one that
+    # replaced it (not the same test: named in the judgement's warning, never translated)
+    same_as: Optional[str] = None
+    replaced_by: Optional[str] = None
     note: Optional[str] = None
 
     @model_validator(mode="after")
@@ -43,6 +55,14 @@ class Fact(Strict):
             raise ValueError(f"事实 {self.id} 不是枚举类型，不应有 values")
         if self.type != "number" and (self.unit or self.min is not None or self.max is not None):
             raise ValueError(f"事实 {self.id} 不是数值类型，不应有 unit/min/max")
+        if self.unit_required_up_to is not None and not (self.type == "number" and self.unit):
+            raise ValueError(f"事实 {self.id}：unit_required_up_to 只用于有单位的数值事实")
+        allowed = set(self.values or []) if self.type == "enum" else {"true", "false"} if self.type == "bool" else set()
+        bad = set(self.aliases) - allowed
+        if bad:
+            raise ValueError(f"事实 {self.id} 的 aliases 键须为其取值（{'、'.join(sorted(allowed)) or '数值事实不用 aliases'}），得到 {sorted(bad)}")
+        if self.same_as and self.replaced_by:
+            raise ValueError(f"事实 {self.id} 不能同时写 same_as 与 replaced_by")
         return self
 
 
