@@ -19,8 +19,6 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-import cn2an
-
 from engine.errors import HazardError
 from engine.model import Fact
 from engine.normalize import key, text as normal_text
@@ -89,7 +87,11 @@ def _split(fact: Fact, text: str, words: Words, raw: Any, field: str) -> tuple[F
     match = _CN.match(text)
     if not match:
         return None
+    import cn2an  # lazily: importing it takes about a second, and most numbers are written in digits
+
     numeral, rest = match.group(1), match.group(2)
+    if len(numeral) > 30 or len(numeral.partition("点")[2]) > 12:  # cn2an reads through a float
+        raise HazardError("too_precise", f"“{fact.label}”的有效数字过多，请按实测精度填写（收到：{_shown(raw)}）", field)
     # unit words may begin with a numeral character (千瓦时, 千米): try the longest numeral whose
     # remainder is a known unit word, then the whole run as a bare numeral
     for cut in range(len(numeral), 0, -1):
@@ -97,7 +99,7 @@ def _split(fact: Fact, text: str, words: Words, raw: Any, field: str) -> tuple[F
         if unit.strip() and (not fact.unit or words.unit_factor(fact.unit, unit.strip()) is None):
             continue
         try:
-            value = cn2an.cn2an(head, "strict")
+            value = cn2an.cn2an(head, "normal")
         except (ValueError, KeyError, IndexError, TypeError):
             continue
         return _fraction(Decimal(repr(value)), fact, raw, field), unit.strip()
