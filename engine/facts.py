@@ -168,9 +168,9 @@ def edition_links(sector: Sector) -> dict[str, list[tuple[str, str]]]:
         if fact.same_as:
             links.setdefault(fact.id, []).append((fact.same_as, "same_as"))
             links.setdefault(fact.same_as, []).append((fact.id, "same_as"))
-        if fact.replaced_by:
-            links.setdefault(fact.id, []).append((fact.replaced_by, "replaced_by"))
-            links.setdefault(fact.replaced_by, []).append((fact.id, "replaces"))
+        for newer in fact.replaced_by:
+            links.setdefault(fact.id, []).append((newer, "replaced_by"))
+            links.setdefault(newer, []).append((fact.id, "replaces"))
     return links
 
 
@@ -179,7 +179,7 @@ def check_links(sector: Sector) -> list[str]:
     unknown facts, and same_as between facts that cannot carry the same value."""
     problems = []
     for fact in sector.facts.values():
-        for target_id, kind in ((fact.same_as, "same_as"), (fact.replaced_by, "replaced_by")):
+        for target_id, kind in [(fact.same_as, "same_as")] + [(t, "replaced_by") for t in fact.replaced_by]:
             if not target_id:
                 continue
             target = sector.facts.get(target_id)

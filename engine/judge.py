@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 from engine import knowledge, logic
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
-from engine.facts import format_value, parse_facts
+from engine.facts import format_value, parse_facts, translate_editions
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, Question, Reason)
 
@@ -292,6 +292,8 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     for doc in encoded:
         if doc.coverage_note:
             warnings.append(f"{doc.number}：{doc.coverage_note}")
+    facts, edition_notes = translate_editions(sector, facts, encoded)  # a fact given under another edition's label
+    warnings.extend(edition_notes)
     parts = _judge_documents(sector, encoded, facts, kb, complete)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
     violation_questions = parts["question_rules"]

@@ -44,8 +44,13 @@ class Fact(Strict):
     # over when this fact is given but only the other edition is in force), or the one that
     # replaced it (not the same test: named in the judgement's warning, never translated)
     same_as: Optional[str] = None
-    replaced_by: Optional[str] = None
+    replaced_by: list[str] = Field(default_factory=list)  # one id or a list (a fact split in two)
     note: Optional[str] = None
+
+    @field_validator("replaced_by", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _shape(self) -> "Fact":
