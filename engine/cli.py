@@ -147,10 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
-    p = sub.add_parser("vocabulary", help="列出一个行业的事实词汇表")
-    p.add_argument("sector")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_vocabulary)
+    from engine import vocabulary_view
+    p = sub.add_parser("vocabulary", help="列出一个行业的事实词汇表（按版本、条款分组，可按关键词检索）")
+    vocabulary_view.add_arguments(p)
+    p.set_defaults(func=vocabulary_view.run)
 
     p = sub.add_parser("check", help="校验知识库（加载、交叉检查、编译）")
     p.add_argument("--path", help="知识库目录（默认内置 knowledge/）")
