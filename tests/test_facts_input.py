@@ -246,7 +246,8 @@ def test_full_width_equals_sign_on_the_command_line(capsys):
 DURATION = "甲烷浓度达到3.0%以上的持续时长"  # min
 METHANE = "回风巷风流中甲烷浓度"  # %
 BATTERY = "井下充电锂电池电量"  # kW·h
-QUARTER = "季度原煤产量与核定生产能力之比"  # %, a bare ratio is ambiguous
+QUARTER = "季度原煤产量与核定生产能力之比"  # %, a bare ratio is ambiguous up to 1
+ANNUAL = "全年原煤产量与核定生产能力之比"  # %, a bare ratio is ambiguous up to 10 (threshold 110 %)
 
 
 @pytest.mark.parametrize("label,raw,want", [
@@ -257,7 +258,8 @@ QUARTER = "季度原煤产量与核定生产能力之比"  # %, a bare ratio is 
     (BATTERY, "3度", 3), (BATTERY, "2500Wh", 2.5), (BATTERY, "2.5KWH", 2.5),
     (METHANE, "1.2", 1.2), (METHANE, "1.2%", 1.2), (METHANE, "１．２％", 1.2), (METHANE, "百分之一点二", 1.2),
     (METHANE, "百分之1.2", 1.2), (METHANE, "一点二", 1.2), (METHANE, "千分之五", 0.5), (METHANE, "5‰", 0.5),
-    (QUARTER, "115%", 115), (QUARTER, "115", 115), (QUARTER, "百分之一百一十五", 115), (QUARTER, "0", 0),
+    (ANNUAL, "115%", 115), (ANNUAL, "115", 115), (ANNUAL, "百分之一百一十五", 115), (ANNUAL, "0", 0),
+    (ANNUAL, "1.15%", 1.15), (QUARTER, "10", 10), (QUARTER, "0.3%", 0.3),
     ("矿井同时生产的水平个数", "2个", 2), ("矿井同时生产的水平个数", "两个", 2),
 ])
 def test_number_as_written(label, raw, want):
@@ -276,7 +278,8 @@ def test_number_as_written(label, raw, want):
     (DURATION, "1e999999999", "out_of_range"),
     (DURATION, "100.00000000000000001", "too_precise"),
     (METHANE, "百分之1.2%", "bad_value"),
-    (QUARTER, "1.15", "unit_required"),
+    (ANNUAL, "1.15", "unit_required"),
+    (ANNUAL, "5", "unit_required"),
     (QUARTER, "0.3", "unit_required"),
     ("采煤工作面瓦斯抽采率", "0.012", "unit_required"),
     ("采煤工作面瓦斯抽采率", "1", "unit_required"),
@@ -291,7 +294,7 @@ def test_number_refused(label, raw, code):
 
 
 def test_unit_required_message_names_both_readings():
-    err = refused("mines", QUARTER, "1.15")
+    err = refused("mines", ANNUAL, "1.15")
     assert "115%" in err.message and "1.15%" in err.message
 
 
@@ -385,3 +388,20 @@ def test_parse_facts_conflict_across_spellings():
     assert info.value.code == "conflicting_facts"
     assert parse_facts(KB.sectors["mines"], {"煤矿开采方式": "井工", "coal_mine_method": "井工煤矿"}) == {
         "coal_mine_method": "井工煤矿"}
+
+
+def test_unit_required_stays_below_every_threshold_of_its_fact():
+    """A bare number near a threshold is a normal reading (e.g. 月产量 10 %): never refused there."""
+    from engine import logic
+    checked = 0
+    for sector in KB.sectors.values():
+        for fact in sector.facts.values():
+            if fact.unit_required_up_to is None:
+                continue
+            values = [leaf.value for d in sector.documents for r in d.rules
+                      for node in [r.condition] + ([r.defeater] if r.unless is not None else [])
+                      for leaf in logic.leaves(node) if leaf.fact == fact.id]
+            assert values, fact.id
+            assert fact.unit_required_up_to < min(values) / 2, (fact.id, fact.unit_required_up_to, min(values))
+            checked += 1
+    assert checked >= 15
