@@ -278,7 +278,16 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
             sector.documents.append(doc)
             sector.files[doc.id] = str(path)
         _check_sector(sector)
+        from engine.facts import check_links  # edition links (same_as / replaced_by) of the vocabulary
+        problems = check_links(sector)
+        if problems:
+            raise KnowledgeError(str(vocab_path), "；".join(problems))
         sectors[sector.id] = sector
+    from engine import words  # the shared input words (yes/no, units) judge too: checked and hashed
+    words_file = words.words_path(root)
+    if words_file.exists():
+        digest.update(words.WORDS_FILE.encode() + b"\0" + words_file.read_bytes())
+        words.load(words_file)
     return KnowledgeBase(root, sectors, digest.hexdigest()[:16])
 
 

@@ -114,20 +114,32 @@ def words_path(root: Path | str | None = None) -> Path:
     return Path(root or os.environ.get("HAZARD_KNOWLEDGE") or DEFAULT_ROOT) / WORDS_FILE
 
 
-@lru_cache(maxsize=4)
 def load(path: Path | None = None) -> Words:
-    """The shared input words (cached). A broken file is a KnowledgeError naming it."""
+    """The shared input words. Without `path`: this process's words (knowledge root's
+    words.yaml, else the built-in one), read once. With `path`: that file, re-read when it
+    changes. A broken file is a KnowledgeError naming it."""
+    if path is None:
+        return _default()
+    stat = path.stat()
+    return _load_file(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=1)
+def _default() -> Words:
+    from engine.knowledge import DEFAULT_ROOT
+    path = words_path()
+    return load(path if path.exists() else DEFAULT_ROOT / WORDS_FILE)  # a root without its own words
+
+
+@lru_cache(maxsize=8)
+def _load_file(path: Path, mtime_ns: int, size: int) -> Words:
     from engine.knowledge import read_yaml_text
-    path = path or words_path()
-    if not path.exists():  # a knowledge root without its own words.yaml uses the built-in one
-        from engine.knowledge import DEFAULT_ROOT
-        path = DEFAULT_ROOT / WORDS_FILE
     try:
         data = read_yaml_text(path.read_text(encoding="utf-8"))
         words = Words.model_validate(data)
     except ValidationError as exc:
         raise KnowledgeError(str(path), "；".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
-    except Exception as exc:  # YAML syntax
+    except Exception as exc:  # YAML syntax, unreadable file
         raise KnowledgeError(str(path), f"无法读取：{exc}") from None
     clash = words._yes & words._no
     if clash:

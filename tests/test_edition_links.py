@@ -100,3 +100,16 @@ def test_links_are_symmetric():
     old = MINES.fact_by_name("单回路供电").id
     new = MINES.fact_by_name("生产矿井单回路供电").id
     assert (new, "same_as") in links[old] and (old, "same_as") in links[new]
+
+
+def test_a_broken_link_stops_loading(tmp_path):
+    import shutil
+
+    from engine.errors import KnowledgeError
+    root = tmp_path / "kb"
+    shutil.copytree(knowledge.DEFAULT_ROOT, root, ignore=shutil.ignore_patterns("__pycache__", "routing"))
+    part = root / "mines" / "vocabulary-coal2020.yaml"
+    text = part.read_text(encoding="utf-8")
+    part.write_text(text.replace("same_as: single_circuit_supply", "same_as: no_such_fact", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="no_such_fact"):
+        knowledge.load(root)

@@ -405,3 +405,18 @@ def test_unit_required_stays_below_every_threshold_of_its_fact():
             assert fact.unit_required_up_to < min(values) / 2, (fact.id, fact.unit_required_up_to, min(values))
             checked += 1
     assert checked >= 15
+
+
+def test_a_broken_words_file_stops_loading_and_words_change_the_version(tmp_path):
+    import shutil
+
+    from engine.errors import KnowledgeError
+    root = tmp_path / "kb"
+    shutil.copytree(knowledge.DEFAULT_ROOT, root, ignore=shutil.ignore_patterns("__pycache__", "routing"))
+    version = knowledge.load(root).version
+    words = root / "words.yaml"
+    words.write_text(words.read_text(encoding="utf-8").replace("yes: [是,", "yes: [是, 是的,"), encoding="utf-8")
+    assert knowledge.load(root).version != version
+    words.write_text("yes: [是]\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="words.yaml"):
+        knowledge.load(root)
