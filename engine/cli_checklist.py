@@ -108,6 +108,21 @@ def judge_checklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def judge_sheet(args: argparse.Namespace) -> int:
+    """`hazard judge --sheet findings.xlsx [-o out.xlsx]`: every row judged, with a progress bar."""
+    from rich.progress import Progress
+
+    from engine import sheet
+
+    with Progress(transient=True, console=None) as bar:
+        task = bar.add_task("判定中", total=None)
+        target, counts = sheet.judge_file(args.sheet, args.output,
+                                          progress=lambda n, total: bar.update(task, completed=n, total=total))
+    print(f"已写出：{target}")
+    print("；".join(f"{k} {v} 行" for k, v in counts.items()))
+    return 0
+
+
 def write_record(args: argparse.Namespace, result) -> None:
     """`hazard judge … --record 记录.docx`: the printable 现场检查记录 of this judgement."""
     from engine import record
