@@ -91,11 +91,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
         return cli_checklist.judge_checklist(args) if args.checklist else cli_checklist.judge_sheet(args)
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
     facts = dict(case.get("facts") or {})
+    from engine.facts import split_assignment
     for item in args.fact or []:
-        if "=" not in item:
-            raise HazardError("bad_fact_syntax", f"--fact 须写成 事实=取值（收到：{item!r}）", "fact")
-        name, value = item.split("=", 1)
-        facts[name.strip()] = value.strip()
+        name, value = split_assignment(item)  # 事实=取值, also with a full-width ＝
+        facts[name] = value
     found = strictjson.bad_value(facts, "facts")
     if found:
         raise HazardError(found[0], found[1], found[2])
@@ -215,10 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
-    p = sub.add_parser("vocabulary", help="列出一个行业的事实词汇表")
-    p.add_argument("sector")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_vocabulary)
+    from engine import vocabulary_view
+    p = sub.add_parser("vocabulary", help="列出一个行业的事实词汇表（按版本、条款分组，可按关键词检索）")
+    vocabulary_view.add_arguments(p)
+    p.set_defaults(func=vocabulary_view.run)
 
     p = sub.add_parser("check", help="校验知识库（加载、交叉检查、编译）")
     p.add_argument("--path", help="知识库目录（默认内置 knowledge/）")
