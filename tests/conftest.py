@@ -1,14 +1,11 @@
-"""Shared fixtures; every module in tests/steps/ is a pytest plugin, so step definitions for
-all sectors are found by every feature file."""
+"""Shared fixtures. The step modules in tests/steps/ are registered as plugins by the root conftest.py
+(engine.spec.steps.step_modules), so feature files find them from tests/ and from features/."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-_STEPS = Path(__file__).parent / "steps"
-pytest_plugins = sorted(f"tests.steps.{p.stem}" for p in _STEPS.glob("*.py") if p.stem != "__init__")
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "criteria"
 
