@@ -18,7 +18,7 @@ from typing import Any
 from engine import catalog, knowledge, render
 from engine.errors import EngineError, HazardError, KnowledgeError
 
-EXTENSIONS = ["engine.routing", "api.server"]
+EXTENSIONS = ["engine.routing", "api.server", "engine.spec.command"]
 
 
 def _date(text: str) -> dt.date:

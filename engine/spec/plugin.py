@@ -163,9 +163,14 @@ def failure_text(case: scan.ScenarioCase | None, failure: dict, fallback: str) -
         lines.append(f"判定报错 [{exc.code}]：{exc.message}")
     else:
         message = str(exc).strip() or fallback
+        own = []  # the step's own message, without pytest's "assert …" explanation
+        for line in message.splitlines():
+            if line.startswith("assert ") or line.startswith("where "):
+                break
+            own.append(line)
         lines.append(f"预期：{step.name}")
-        lines.append(f"实际：{message.splitlines()[0] if message else ''}")
-        lines.extend(message.splitlines()[1:4])
+        lines.append(f"实际：{own[0] if own else message.splitlines()[0]}")
+        lines.extend(own[1:4])
     if result is not None and hasattr(result, "verdict_zh"):
         lines.extend(judgement_summary(result))
     return "\n".join(lines)
@@ -175,6 +180,13 @@ def failure_text(case: scan.ScenarioCase | None, failure: dict, fallback: str) -
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    case = item.stash.get(SPEC, None)
+    if case is not None:
+        row = "、".join(v for v in case.example.values() if v)
+        row = f"［{row[:40]}{'…' if len(row) > 40 else ''}］" if row else ""
+        report.spec_title = f"{case.title}{row}（第 {case.line} 行）"
+    elif item.name.startswith("test_特性文件无法读取"):
+        report.spec_title = "文件无法读取"
     failure = item.stash.get(FAILURE, None)
     if report.when != "call" or not report.failed or failure is None:
         return
@@ -182,8 +194,7 @@ def pytest_runtest_makereport(item, call):
     if exc is not None and not isinstance(exc, (AssertionError, pytest.fail.Exception)) \
             and type(exc).__name__ != "HazardError":
         return  # a bug in a step definition: keep the traceback for the programmer
-    case = item.stash.get(SPEC, None)
     text = failure_text(case, failure, str(report.longrepr))
     report.spec_failure = text
-    if item.config.option.tbstyle == "auto":
+    if getattr(item.config.option, "tbstyle", "auto") == "auto":
         report.longrepr = text
