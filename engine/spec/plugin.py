@@ -92,13 +92,18 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         if case is None:
             continue
         item.stash[SPEC] = case
-        keywords = {case.file.parent.name, case.file.stem, case.file.name}
-        keywords |= {case.sector} if case.sector else set()
-        try:
-            keywords |= scan.documents(case) | case.rules
-        except Exception:  # noqa: BLE001 - a broken knowledge base is reported by its own tests
-            pass
-        item.extra_keyword_matches.update(keywords)
+        item.extra_keyword_matches.update(keywords(case))
+
+
+def keywords(case: scan.ScenarioCase) -> set[str]:
+    """What `pytest -k` matches a scenario by: folder (sector), file, sector, documents and rules."""
+    found = {case.file.parent.name, case.file.stem, case.file.name}
+    found |= {case.sector} if case.sector else set()
+    try:
+        found |= scan.documents(case) | case.rules
+    except Exception:  # noqa: BLE001 - a broken knowledge base is reported by its own tests
+        pass
+    return found
 
 
 def pytest_bdd_before_scenario(request, feature, scenario) -> None:
