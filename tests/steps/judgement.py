@@ -134,6 +134,26 @@ def then_cites_rule(result, rule_id):
     assert any(h.rule_id == rule_id for h in result.hazards), [h.rule_id for h in result.hazards]
 
 
+@then(parsers.re(r'不引用规则 "(?P<rule_id>[^"]+)"'))
+def then_not_cites_rule(result, rule_id):
+    """没有任何重大事故隐患引用该规则。
+
+    例：那么 不引用规则 "CHEM-2017-07"
+    """
+    assert not any(h.rule_id == rule_id for h in result.hazards), [h.rule_id for h in result.hazards]
+
+
+@then(parsers.re(r'规则 "(?P<rule_id>[^"]+)" 未构成'))
+def then_rule_not_met(result, rule_id):
+    """该规则已判定为不满足（某一条件不成立，或被排除/除外情形阻却）。
+
+    例：而且 规则 "CHEM-2017-07" 未构成
+    """
+    assert any(n.rule_id == rule_id for n in result.not_met), (
+        f"规则 {rule_id} 不在未构成的情形中；未构成：{[n.rule_id for n in result.not_met]}；"
+        f"重大隐患：{[h.rule_id for h in result.hazards]}；待定：{result.open_rules}")
+
+
 @then(parsers.re(r'不引用条款 "(?P<clause>[^"]+)"'))
 def then_not_cites(result, clause):
     """没有任何重大事故隐患引用该条款。
