@@ -88,7 +88,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise HazardError("unknown_document", f"没有文件“{args.document}”；可选：{'、'.join(kb.documents)}", "document")
 
 
-def run(args: argparse.Namespace, out=sys.stdout) -> int:
+def run(args: argparse.Namespace, out=None) -> int:
     """Run the selected scenarios; print one line per scenario and the failures; return the exit code."""
     try:
         import pytest
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> int:
         raise HazardError("spec_run_failed", f"场景未能运行（pytest 退出码 {int(code)}）：\n{tail}", None)
     if not selector.selected:
         raise HazardError("no_scenarios", "没有符合条件的场景；可用 --sector / --document / --clause / --file 调整", None)
-    return report(selector.results, out)
+    return report(selector.results, out or sys.stdout)
 
 
 def report(results: list[dict[str, Any]], out) -> int:
