@@ -30,10 +30,11 @@ from fastapi import Body, FastAPI, Path, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, web
 from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest, DocumentDetail, DocumentSummary,
                          ErrorResponse, Health, JudgementResult, MatterOut, MultiJudgement, RouteOut, RuleDetail, SectorInfo,
                          VocabularyOut, document_engine_models)
@@ -308,11 +309,13 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         version = metadata.version("hazard-judge")
     except metadata.PackageNotFoundError:
         version = "0"
-    app = FastAPI(title="重大事故隐患判定 API（hazard-judge）", version=f"{version}+rulebase.{kb.version}",
-                  description=DESCRIPTION, openapi_tags=TAGS)
+    # /docs and /redoc from assets shipped in the fastapi-offline package: they work without internet
+    app = FastAPIOffline(title="重大事故隐患判定 API（hazard-judge）", version=f"{version}+rulebase.{kb.version}",
+                         description=DESCRIPTION, openapi_tags=TAGS)
     app.state.settings = settings
     app.state.kb = kb
     errors.install(app, kb.version)
+    web.mount(app, kb, judge_case, CaseRequest)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, version=kb.version)
 
     def sector_info() -> list[dict[str, Any]]:

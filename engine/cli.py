@@ -52,6 +52,10 @@ def read_case(path: str) -> dict[str, Any]:
 def cmd_judge(args: argparse.Namespace) -> int:
     from engine.judge import judge
 
+    if args.checklist or args.sheet:
+        from engine import cli_checklist
+
+        return cli_checklist.judge_checklist(args) if args.checklist else cli_checklist.judge_sheet(args)
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
     facts = dict(case.get("facts") or {})
     for item in args.fact or []:
@@ -66,6 +70,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
     context = {"found_by": args.found_by or case.get("found_by")}
     context.update({k: case[k] for k in ("in_park", "venue") if k in case})
     result = judge(sector, facts, as_of, complete=args.complete or bool(case.get("complete")), context=context)
+    if args.record:
+        from engine import cli_checklist
+
+        cli_checklist.write_record(args, result)
     if args.json:
         print(result.model_dump_json(indent=2, exclude_none=True))
     else:
@@ -136,7 +144,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--found-by", help="发现问题的部门（用于移交）")
     p.add_argument("--complete", action="store_true", help="检查已全部完成：未报告的情形视为未发现")
     p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.add_argument("--checklist", metavar="filled.xlsx", help="判定一份已填写的检查表（hazard checklist 生成）")
+    p.add_argument("-o", "--output", metavar="result.xlsx", help="与 --checklist 连用：写出带逐项结论的检查表")
+    p.add_argument("--sheet", metavar="findings.xlsx|.csv", help="批量判定表格中的检查发现（每行一条），写出带结论的表格")
+    p.add_argument("--record", metavar="记录.docx", help="同时写出可打印的现场检查记录（.docx）")
+    p.add_argument("--unit", help="被检查单位（写入现场检查记录）")
+    p.add_argument("--inspectors", help="检查人员（写入现场检查记录）")
     p.set_defaults(func=cmd_judge)
+
+    from engine import cli_checklist
+
+    cli_checklist.add_parser(sub, _date)
+    from engine import cli_quiz
+
+    cli_quiz.add_parser(sub, _date)
+    from engine import cli_ask
+
+    cli_ask.add_parser(sub, _date)
 
     p = sub.add_parser("criteria", help="列出已知判定标准及其条款、规则")
     p.add_argument("--sector")
