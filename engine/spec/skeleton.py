@@ -111,7 +111,7 @@ def render(rule_id: str) -> str:
 
 
 def _scenario(sector, doc: Document, rule: Rule, case: Case) -> list[str]:
-    head = {"major": "构成重大事故隐患", "near_miss": "差一点", "exception": "不构成"}[case.kind]
+    head = {"major": "构成", "near_miss": "差一点", "exception": "不构成"}[case.kind]
     out = [f"  场景: {rule.clause} {head}——{case.title}"]
     if case.facts is None:
         return out + ["    # 未能自动求出满足这一情形的事实，请手工填写", "    假如 现场事实如下：",
@@ -121,7 +121,14 @@ def _scenario(sector, doc: Document, rule: Rule, case: Case) -> list[str]:
     out += ["    假如 现场事实如下：", "      | 事实 | 取值 |"]
     out += [f"      | {label} | {value} |" for label, value in fact_lines(sector, case.facts)]
     out.append("    当 进行判定")
-    if case.kind == "major":
+    holds = case.kind == "major"
+    if rule.then.kind == "derive":
+        label = sector.facts[rule.then.fact].label
+        out.append(f'    那么 推出事实 "{label}" 为 "{"是" if holds else "否"}"')
+    elif rule.then.kind == "violation":
+        out.append(f'    那么 违法行为引用 "{doc.number}" 条款 "{rule.clause}"' if holds
+                   else f'    那么 规则 "{rule.id}" 未构成')
+    elif holds:
         out += ['    那么 结论为 "重大事故隐患"', f'    而且 引用规则 "{rule.id}"',
                 f'    而且 引用 "{doc.number}" 条款 "{rule.clause}"']
     else:
