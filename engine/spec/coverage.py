@@ -116,7 +116,6 @@ class _RuleNeeds:
 
 def gaps(doc: Document, scenarios: list[Scenario] | None = None) -> list[Gap]:
     """What no scenario shows for one document (empty when fully covered)."""
-    from engine.judge import condition_text
 
     kb = knowledge.default()
     sector = kb.sectors[doc.sector]
@@ -133,6 +132,33 @@ def gaps(doc: Document, scenarios: list[Scenario] | None = None) -> list[Gap]:
         for need in needs:
             if not need.done():
                 need.see(known)
+    out = _possible(doc, sector, _gaps_of(doc, sector, needs))
+    return out
+
+
+def _possible(doc: Document, sector, found: list[Gap]) -> list[Gap]:
+    """The gaps a scenario can close: a near miss or value no facts can produce (the condition is implied
+    by the others, e.g. a table band's upper bound below the next band's stricter row) is not one."""
+    out = []
+    for gap in found:
+        if gap.kind == "exception":
+            out.append(gap)
+            continue
+        facts, _ = _case_for(doc, gap, sector, solver := _solver(doc, sector))
+        if facts is not None or not solver.exhaustive:
+            out.append(gap)
+    return out
+
+
+def _solver(doc: Document, sector):
+    from engine.spec.skeleton import solver_for
+
+    return solver_for(doc, sector)
+
+
+def _gaps_of(doc: Document, sector, needs: list["_RuleNeeds"]) -> list[Gap]:
+    from engine.judge import condition_text
+
     out = []
     for need in needs:
         r = need.rule
@@ -154,12 +180,10 @@ def gaps(doc: Document, scenarios: list[Scenario] | None = None) -> list[Gap]:
 
 # ---- closing gaps with generated scenarios -------------------------------------------------------
 
-def _case_for(doc: Document, gap: Gap, sector) -> tuple[dict[str, Any] | None, bool]:
+def _case_for(doc: Document, gap: Gap, sector, solver=None) -> tuple[dict[str, Any] | None, bool]:
     """Facts closing one gap, and whether the rule then holds (True) or not (False)."""
-    from engine.spec.skeleton import solver_for
-
     rule = next(r for r in doc.rules if r.id == gap.rule)
-    solver = solver_for(doc, sector)
+    solver = solver or _solver(doc, sector)
     base = [(doc.scope_condition, True)] if doc.scope_condition is not None else []
     no_exception = [(rule.defeater, False)] if rule.defeater is not None else []
     if gap.kind == "exception":

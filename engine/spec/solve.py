@@ -111,6 +111,11 @@ class Solver:
             return result
         return None
 
+    @property
+    def exhaustive(self) -> bool:
+        """The last `solve` searched every alternative (so None means: no facts can meet the goals)."""
+        return self.steps <= self.budget
+
     def _search(self, goals, literals: dict[str, list[Literal]], fixed) -> Iterator[dict[str, Any]]:
         self.steps += 1
         if self.steps > self.budget:
