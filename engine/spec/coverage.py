@@ -7,7 +7,9 @@ with the document's scope not failing) must show:
   (a near miss; the leaf is *decisive*: met, the rule holds; failed, the rule fails);
 - each value of an `in:` / `not_in:` list, in a scenario where that leaf is decisive.
 Scenario facts are evaluated against the rules with engine.logic, derived facts with engine.direct,
-never by matching text. A scenario that expects an error (`当 尝试判定`) does not count.
+never by matching text. A scenario that expects an error (`当 尝试判定`) does not count. A near miss
+or value that no facts can produce (the solver's exhaustive search finds none: the condition is implied
+by the others, e.g. the upper bound of a table band) is not a gap.
 
     python3 -m engine.spec.coverage [DOC_ID …]            # print the gaps
     python3 -m engine.spec.coverage --write DOC_ID …      # write features/<sector>/<doc>_coverage.feature
