@@ -227,9 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     # modules import their heavy dependencies (networkx, FastAPI) only when their sub-command runs
     from api import cli as api_cli
     from engine.routing import cli as routing_cli
+    from engine.spec import command as spec_cli
 
     routing_cli.register(sub)  # hazard route
     api_cli.register(sub)  # hazard serve
+    spec_cli.register(sub)  # hazard spec
     return parser
 
 
