@@ -53,6 +53,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
     from engine.judge import judge
 
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
+    if args.text is not None or case.get("text") is not None:
+        from engine.text.cli import judge_text_command  # the text reader loads spaCy: only when asked
+        return judge_text_command(args, case)
     facts = dict(case.get("facts") or {})
     for item in args.fact or []:
         if "=" not in item:
@@ -133,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fact", action="append", metavar="事实=取值", help="一条事实（中文名或 id），可重复")
     p.add_argument("--facts", metavar="case.json", help="案例文件（JSON）")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="检查日期（默认今天），据此选用施行中的版本")
+    p.add_argument("--text", metavar="检查记录", help="检查记录原文（中文）；“-”表示从标准输入逐行读取，每行一条")
     p.add_argument("--found-by", help="发现问题的部门（用于移交）")
     p.add_argument("--complete", action="store_true", help="检查已全部完成：未报告的情形视为未发现")
     p.add_argument("--json", action="store_true", help="输出 JSON")
