@@ -206,6 +206,12 @@ def judge_case(case: CaseRequest, kb: KnowledgeBase) -> Judgement | MultiJudgeme
     vocabulary knows it, each sector is judged, and the verdicts are combined."""
     if case.sector is not None and case.sectors is not None:
         raise HazardError("conflicting_fields", "sector 与 sectors 只能填写一个", "sectors")
+    if case.text is not None:  # a written record: engine.text reads it (sector may be inferred)
+        from engine.text.judging import judge_text
+        if case.sectors is not None:
+            raise HazardError("conflicting_fields", "text 只能与 sector 一起使用（或不填行业，由文本推断）", "sectors")
+        return judge_text(case.text, case.sector, case.facts, case.as_of, complete=case.complete, kb=kb,
+                          context=_context(case))
     if case.sector is None and case.sectors is None:
         raise HazardError("missing_sector", f"请用 sector 指定行业（可选：{'、'.join(kb.sectors)}）", "sector")
     context = _context(case)
