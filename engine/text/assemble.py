@@ -76,7 +76,7 @@ def _chain(words, hits, lo, hi):
     return walk(0, lo)
 
 
-def _count_negations(cues, text, spans, lo, hi):
+def _count_negations(cues, text, spans, lo, hi, trailing=False):
     """Negation cues in the scope of a match spanning `spans` within sentence [lo, hi): a pre-cue
     (未/没有/无/不…) before the first word (back to a comma, at most LOOKBACK characters) or between
     the words; a post-cue (失效/损坏/停用…) between the words or right after the last one (at most
@@ -90,12 +90,16 @@ def _count_negations(cues, text, spans, lo, hi):
         a += 1
     count, used = 0, []
     for kind, word, s, e in cues:
+        if kind == "clause" and lo <= s and e <= first and not any(c in SOFT for c in text[e:first]):
+            count += 1
+            used.append(word)
+            continue
         if kind not in ("pre", "post") or s < lo or s >= hi:
             continue
         if any(ps <= s and e <= pe for ps, pe in spans):
             continue  # part of a matched word
         if kind == "pre":
-            ok = b <= s and s < last
+            ok = (b <= s and s < last) or (trailing and last <= s <= last + 1)
         else:
             ok = (first < s and s < a) or (s >= last and text[last:s].strip(CONNECT) == "")
         if ok:
@@ -139,7 +143,7 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     if not spans:
                         continue
                     fact = sector.facts[p.fact]
-                    negs, used = _count_negations(cues, text, spans, lo, hi)
+                    negs, used = _count_negations(cues, text, spans, lo, hi, p.trailing)
                     value = p.value
                     notes = []
                     if (negs - p.negations) % 2:
@@ -150,6 +154,8 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     conf = 0.95 if gap == 0 else 0.9 if gap <= 2 else 0.8 if gap <= MAX_GAP else 0.6
                     if p.source == "label" and fact.type != "enum":
                         conf -= 0.05
+                    if p.reordered:
+                        conf -= 0.1
                     if negs != p.negations:
                         conf -= 0.05
                     if negs < p.negations and len(p.words) < 2:

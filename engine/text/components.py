@@ -63,6 +63,7 @@ class Terms:
         for word in words:
             self.matcher.add(word, [nlp.make_doc(word)])
         self.strings = nlp.vocab.strings
+        self.words = {w for w in words if len(w) >= 2}
 
     def __call__(self, doc: Doc) -> Doc:
         terms = []
@@ -70,11 +71,24 @@ class Terms:
             s = doc[start].idx
             e = doc[end - 1].idx + len(doc[end - 1].text)
             terms.append((self.strings[match_id], s, e))
+        # a vocabulary word the segmenter glued to a neighbour ("储罐区" holds 罐区): its head or tail
+        for token in doc:
+            t = token.text
+            if len(t) < 3 or t in self.words:
+                continue
+            for k in range(len(t) - 1, 1, -1):
+                if t[-k:] in self.words:
+                    terms.append((t[-k:], token.idx + len(t) - k, token.idx + len(t)))
+                    break
+            for k in range(len(t) - 1, 1, -1):
+                if t[:k] in self.words:
+                    terms.append((t[:k], token.idx, token.idx + k))
+                    break
         doc.user_data["terms"] = terms
         return doc
 
 
-_CUE_KINDS = [("not", lexicon.NOT_NEGATION), ("post", lexicon.POST_NEGATION), ("pre", lexicon.PRE_NEGATION),
+_CUE_KINDS = [("not", lexicon.NOT_NEGATION), ("clause", lexicon.CLAUSE_NEGATION), ("post", lexicon.POST_NEGATION), ("pre", lexicon.PRE_NEGATION),
               ("hedge", lexicon.HEDGES), ("corrected", lexicon.CORRECTED), ("contrast", lexicon.CONTRAST)]
 _CUE_WORDS = sorted({(w, k) for k, ws in _CUE_KINDS for w in ws}, key=lambda x: -len(x[0]))
 _CUE_RE = re.compile("|".join(re.escape(w) for w, _ in _CUE_WORDS))

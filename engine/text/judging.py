@@ -121,8 +121,9 @@ def _fmt(fact, value) -> str:
     return str(value)
 
 
-def _out(x: Extracted, sector, confirmed: bool) -> ExtractedFact:
+def _out(x: Extracted, sector, confirmed: bool, text: str) -> ExtractedFact:
     fact = sector.facts[x.fact]
+    x.text = text[x.start:x.end]  # the input's own characters (the reader normalised 1级 -> 一级)
     question = None
     if not confirmed:
         said = f"{fact.label}={_fmt(fact, x.value)}" if x.value is not None else fact.question
@@ -226,7 +227,7 @@ def judge_text(text: Any, sector: str | None = None, facts: dict[str, Any] | Non
         results.append(FindingResult(index=0, start=0, end=len(text), text=text, verdict=j.verdict,
                                      verdict_zh=j.verdict_zh, facts={sec.facts[k].label: v for k, v in given.items()},
                                      judgement=j))
-    extracted = [_out(x, sec, x.confirmed) for x in found]
+    extracted = [_out(x, sec, x.confirmed, text) for x in found]
     proposed = [e for e in extracted if not e.confirmed]
     if not results:
         warnings.append("文本中没有可确认的事实，未作判定；请核实下列待确认事项或补充事实")

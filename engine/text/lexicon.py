@@ -11,6 +11,8 @@ PRE_NEGATION = [
     "不能正常", "未按规定", "未按照", "未依法", "未经过", "未设置", "未", "没有", "没", "无", "不", "非",
     "缺少", "缺乏", "未见", "尚未", "从未", "并未", "并非", "不再",
 ]
+# A cue that negates everything after it in its clause ("现场未发现特种作业人员无证上岗" = a double negative).
+CLAUSE_NEGATION = ["未发现", "没有发现", "未查见", "未查出", "不存在", "未见有", "没有出现", "未出现"]
 # A cue after the thing it negates ("报警器失效", "风量不足").
 POST_NEGATION = [
     "失效", "损坏", "停用", "关闭", "拆除", "摘除", "缺失", "不足", "不全", "不够", "不到位", "不合格",
@@ -22,7 +24,7 @@ NOT_NEGATION = ["无误", "不断", "不仅", "无论", "不论", "不同", "未
 
 # A clause that reports a condition as since corrected: the finding no longer holds as found.
 CORRECTED = ["已整改", "已经整改", "整改完毕", "整改完成", "已更换", "已修复", "已恢复", "已补齐", "已补办",
-             "已重新投用", "已投用", "已投入使用", "已纠正", "当场整改", "立即整改完毕", "现已改正", "已改正"]
+             "已重新投用", "已纠正", "当场整改", "立即整改完毕", "现已改正", "已改正", "已完成整改"]
 # Words that make a statement a guess, not an observation.
 HEDGES = ["疑似", "可能", "或许", "据称", "据反映", "据说", "待核实", "待查", "不排除", "是否", "似乎", "好像",
           "估计", "怀疑", "有待"]

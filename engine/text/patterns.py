@@ -35,6 +35,8 @@ class Pattern:
     words: tuple[str, ...]
     negations: int
     source: str  # phrase | alias | label
+    trailing: bool = False  # the phrase ends with its negation ("特种作业人员无证"): a cue right after counts
+    reordered: bool = False  # the two words in the other order ("紧急切断功能已实现")
 
 
 @dataclass
@@ -51,7 +53,14 @@ _CUE_RE = re.compile("|".join(re.escape(c) for c in sorted(lexicon.NOT_NEGATION,
 
 
 def split_phrase(phrase: str, number: bool = False) -> tuple[list[str], int]:
-    """'紧急停车系统未投用' -> (['紧急停车系统', '投用'], 1): the pieces between negation cues, and the cue count."""
+    """'紧急停车系统未投用' -> (['紧急停车系统'], 1): the pieces between negation cues, and the cue count."""
+    pieces, negations, trailing = split_phrase_full(phrase, number)
+    return pieces, negations
+
+
+def split_phrase_full(phrase: str, number: bool = False) -> tuple[list[str], int, bool]:
+    """Pieces, negation count, and whether the phrase ends with a negation followed by at most one
+    character ("特种作业人员无证")."""
     pieces, negations, last = [], 0, 0
     for m in _CUE_RE.finditer(phrase):
         if m.group(0) in lexicon.NOT_NEGATION:
@@ -67,7 +76,10 @@ def split_phrase(phrase: str, number: bool = False) -> tuple[list[str], int]:
                 p = p.replace(w, "|")
             stripped.extend(p.split("|"))
         pieces = stripped
-    return [p.strip("，、 ") for p in pieces if len(p.strip("，、 ")) >= 2], negations
+    kept = [p.strip("，、 ") for p in pieces]
+    trailing = negations > 0 and len(kept[-1]) < 2
+    kept = [p for i, p in enumerate(kept) if len(p) >= 2 or (i > 0 and len(p) == 1)]
+    return kept, negations, trailing
 
 
 def _aliases(fact: Fact) -> dict[str, list[str]]:
@@ -103,8 +115,10 @@ def user_dictionary(kb: KnowledgeBase) -> str:
         for fact, _value, phrase, source in phrase_entries(sector):
             if source == "label" and fact.type != "enum":
                 continue  # labels are long descriptions; their jieba words are matched instead
-            words.update(p for p in split_phrase(phrase, fact.type == "number")[0] if 2 <= len(p) <= 12)
+            words.update(p for p in split_phrase(phrase, fact.type == "number")[0] if 2 <= len(p) <= 16)
     words.update(c for c in _CUES if len(c) >= 2)
+    # what a negation negates is a word too ("未投用" -> 投用, "未投入使用" -> 投入使用)
+    words.update(c[1:] for c in lexicon.POST_NEGATION if c[0] in "未不" and len(c) >= 3)
     return "".join(f"{w} {100000 + 1000 * len(w)}\n" for w in sorted(words))
 
 
@@ -117,23 +131,46 @@ def segmenter(kb_version: str, dictionary: str) -> jieba.Tokenizer:
     return tok
 
 
-def compile_sector(sector: Sector, cut) -> SectorPatterns:
+def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
     """All patterns of a sector; `cut(text) -> words` is the same segmenter the text is read with."""
     out = SectorPatterns(sector=sector.id, patterns=[])
     seen = set()
     for fact, value, phrase, source in phrase_entries(sector):
-        pieces, negations = split_phrase(phrase, fact.type == "number")
-        if not pieces:
+        pieces, negations, trailing = split_phrase_full(phrase, fact.type == "number")
+        if not pieces or len(pieces[0]) < 2:
             continue
         if source == "label" and fact.type != "enum":
-            words = tuple(w for p in pieces for w in cut(p) if w not in STOPWORDS and len(w.strip()) > 0)
+            variants = [tuple(w for p in pieces for w in cut(p) if w not in STOPWORDS and len(w.strip()) > 0)]
         else:
-            words = tuple(pieces)
-        if not words or (fact.id, value, words, negations) in seen:
-            continue
-        seen.add((fact.id, value, words, negations))
-        pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations, source=source)
-        out.patterns.append(pattern)
-        out.by_first.setdefault(words[0], []).append(pattern)
-        out.words.update(words)
+            # the phrase's pieces as written, and each piece split into its own terms, so that words
+            # written between them ("紧急停车系统已投用") do not hide the phrase
+            variants = [tuple(pieces), tuple(w for p in pieces for w in (split(p) if split else [p]))]
+        if source != "label" and len(pieces) == 2 and min(map(len, pieces)) >= 2:
+            variants.append((pieces[1], pieces[0]))
+        for i, words in enumerate(variants):
+            if not words or len(words[0]) < 2 or (fact.id, value, words, negations) in seen:
+                continue
+            seen.add((fact.id, value, words, negations))
+            pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations,
+                              source=source, trailing=trailing, reordered=i == 2)
+            out.patterns.append(pattern)
+            out.by_first.setdefault(words[0], []).append(pattern)
+            out.words.update(words)
     return out
+
+
+def splitter(tok: jieba.Tokenizer):
+    """piece -> its best segmentation other than itself (the piece is a user-dictionary word)."""
+    def split(piece: str) -> list[str]:
+        freq = tok.FREQ.get(piece)
+        if len(piece) < 4:
+            return [piece]
+        if not freq:  # not a dictionary word (too long): its words
+            return [w for w in tok.cut(piece, HMM=False) if w.strip() and w not in STOPWORDS] or [piece]
+        tok.FREQ[piece] = 0
+        try:
+            words = [w for w in tok.cut(piece, HMM=False) if w.strip() and w not in STOPWORDS]
+        finally:
+            tok.FREQ[piece] = freq
+        return words or [piece]
+    return split

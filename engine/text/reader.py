@@ -20,7 +20,8 @@ from engine import knowledge
 from engine.knowledge import KnowledgeBase
 from engine.text import components  # noqa: F401  (registers the component factories with spaCy)
 from engine.text.assemble import Extracted, assemble
-from engine.text.patterns import SectorPatterns, compile_sector, segmenter, user_dictionary
+from engine.text.numbers import level_words
+from engine.text.patterns import SectorPatterns, compile_sector, segmenter, splitter, user_dictionary
 
 
 class _Cut:
@@ -61,6 +62,7 @@ class Reader:
     kb: KnowledgeBase
 
     def doc(self, text: str, sectors: list[str]):
+        text = level_words(text)  # 1级 -> 一级, same length: offsets stay those of the input
         doc = self.nlp.make_doc(text)
         doc.user_data["sectors"] = sectors
         doc.user_data["text"] = text  # Doc.text is rebuilt on every access
@@ -77,7 +79,8 @@ def _reader(kb_version: str) -> Reader:
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.tokenizer.jieba_seg = _Cut(tok)
     cut = lambda t: [w for w in tok.cut(t, HMM=False) if w.strip()]  # noqa: E731
-    patterns = {sid: compile_sector(sector, cut) for sid, sector in kb.sectors.items()}
+    split = splitter(tok)
+    patterns = {sid: compile_sector(sector, cut, split) for sid, sector in kb.sectors.items()}
     words = sorted({w for p in patterns.values() for w in p.words})
     _BUILT[kb.version] = (patterns, kb)
     nlp.add_pipe("hazard_findings")
