@@ -22,8 +22,9 @@ LOOKBACK = 6  # characters before the first word where a negation still applies
 LOOKAHEAD = 6  # characters after the last word where a post-negation ("失效") still applies
 HARD = "。；;！!？?\n"
 SOFT = "，,、：:"
-NUMBER_WINDOW = 16
+NUMBER_WINDOW = 24
 CONNECT = "，, 已均都也被但是并且而现目前仍"
+FILLER = "已均都也被但是并且而仍尚的了之其该所有"
 
 
 @dataclass
@@ -80,14 +81,11 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False):
     """Negation cues in the scope of a match spanning `spans` within sentence [lo, hi): a pre-cue
     (未/没有/无/不…) before the first word (back to a comma, at most LOOKBACK characters) or between
     the words; a post-cue (失效/损坏/停用…) between the words or right after the last one (at most
-    LOOKAHEAD characters; over a comma only when the next clause starts with it: "…，但已拆除")."""
+    LOOKAHEAD characters, with only connecting words between: "报警器已损坏", "…，但已拆除")."""
     first, last = spans[0][0], spans[-1][1]
     b = first
     while b > lo and first - b < LOOKBACK and text[b - 1] not in SOFT:
         b -= 1
-    a = last
-    while a < hi and a - last < LOOKAHEAD and text[a] not in SOFT:
-        a += 1
     count, used = 0, []
     for kind, word, s, e in cues:
         if kind == "clause" and lo <= s and e <= first and not any(c in SOFT for c in text[e:first]):
@@ -101,7 +99,8 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False):
         if kind == "pre":
             ok = (b <= s and s < last) or (trailing and last <= s <= last + 1)
         else:
-            ok = (first < s and s < a) or (s >= last and text[last:s].strip(CONNECT) == "")
+            ok = (first < s and s < last) or (s >= last and s - last <= LOOKAHEAD
+                                               and text[last:s].strip(CONNECT) == "")
         if ok:
             count += 1
             used.append(word)
@@ -129,9 +128,12 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
         corrected_at = [s for k, _w, s, _e in cues if k == "corrected" and fs <= s < fe]
         for lo, hi in _sentences(text, fs, fe):
             hits: dict[str, list[tuple[int, int]]] = {}
-            for word, s, e in terms:
+            glued = set()
+            for word, s, e, part in terms:
                 if lo <= s and e <= hi:
                     hits.setdefault(word, []).append((s, e))
+                    if part:
+                        glued.add((s, e))
             if not hits:
                 continue
             present = list(hits)
@@ -150,8 +152,13 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                         value = _flip(value) if fact.type == "bool" else None
                         if value is None:
                             continue
-                    gap = sum(spans[i + 1][0] - spans[i][1] for i in range(len(spans) - 1))
-                    conf = 0.95 if gap == 0 else 0.9 if gap <= 2 else 0.8 if gap <= MAX_GAP else 0.6
+                    gap = sum(1 for i in range(len(spans) - 1) for c in range(spans[i][1], spans[i + 1][0])
+                              if text[c] not in FILLER and not any(cs <= c < ce for _k, _w, cs, ce in cues))
+                    # words between the phrase's words that are neither negations nor fillers: another
+                    # thing may be meant ("矿井总回风巷风量不足" is not 矿井风量不足)
+                    conf = 0.95 if gap == 0 else 0.85 if gap <= 2 else 0.6
+                    if any(sp in glued for sp in spans):
+                        conf -= 0.05
                     if p.source == "label" and fact.type != "enum":
                         conf -= 0.05
                     if p.reordered:
@@ -175,7 +182,7 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     if hedged:
                         conf = min(conf, 0.5)
                         notes.append(f"记录用语不确定（{'、'.join(hedged)}）")
-                    corrected = any(c > start for c in corrected_at)
+                    corrected = any(c > start for c in corrected_at) and not fact.scope
                     if corrected:
                         conf = min(conf, 0.5)
                         notes.append("记录称已整改，需核实现场现状")
@@ -186,7 +193,9 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                                     confidence=round(conf, 2), finding=fi, notes=notes, number=number,
                                     corrected=corrected)
                     old = best.get(p.fact)
-                    if old is None or (ext.confidence, ext.end - ext.start) > (old.confidence, old.end - old.start):
+                    # the surer, the longer, then the earlier (a modifier comes first: 容易自燃 before 自燃煤层)
+                    if old is None or ((ext.confidence, ext.end - ext.start, -ext.start)
+                                       > (old.confidence, old.end - old.start, -old.start)):
                         best[p.fact] = ext
             found.extend(_drop_nested(list(best.values())))
     return found

@@ -3,7 +3,8 @@
 Each component writes its result into `doc.user_data` (no global Doc extensions):
 - hazard_findings : "findings"  — char spans of the findings of a record (一是…；二是…, 1. 2., ①②, 分号)
 - hazard_numbers  : "numbers"   — numbers with units, comparison and approximation (engine.text.numbers)
-- hazard_terms    : "terms"     — vocabulary words found by a PhraseMatcher (patterns from the vocabulary)
+- hazard_terms    : "terms"     — vocabulary words found by a PhraseMatcher (patterns from the vocabulary):
+                                  (word, start, end, glued) — glued: the head/tail of a longer token
 - hazard_cues     : "cues"      — negation cues, hedges, corrections and contrast words with their spans
 - hazard_facts    : "facts"     — facts assembled from the above (engine.text.assemble)
 """
@@ -70,7 +71,7 @@ class Terms:
         for match_id, start, end in self.matcher(doc):
             s = doc[start].idx
             e = doc[end - 1].idx + len(doc[end - 1].text)
-            terms.append((self.strings[match_id], s, e))
+            terms.append((self.strings[match_id], s, e, False))
         # a vocabulary word the segmenter glued to a neighbour ("储罐区" holds 罐区): its head or tail
         for token in doc:
             t = token.text
@@ -78,11 +79,11 @@ class Terms:
                 continue
             for k in range(len(t) - 1, 1, -1):
                 if t[-k:] in self.words:
-                    terms.append((t[-k:], token.idx + len(t) - k, token.idx + len(t)))
+                    terms.append((t[-k:], token.idx + len(t) - k, token.idx + len(t), True))
                     break
             for k in range(len(t) - 1, 1, -1):
                 if t[:k] in self.words:
-                    terms.append((t[:k], token.idx, token.idx + k))
+                    terms.append((t[:k], token.idx, token.idx + k, True))
                     break
         doc.user_data["terms"] = terms
         return doc

@@ -29,6 +29,7 @@ from engine.judge import VERDICT_ZH, judge
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
 from engine.text import reader as text_reader
+from engine.text import context as text_context
 from engine.text import suggest
 from engine.text.assemble import CONFIRM, Extracted
 
@@ -192,6 +193,7 @@ def judge_text(text: Any, sector: str | None = None, facts: dict[str, Any] | Non
                              proposed=[], unread=unread, warnings=warnings, rulebase_version=kb.version)
     sec = kb.sectors[used]
     found = reading.facts[used]
+    text_context.settle(found, kb, used)
     given = parse_facts(sec, facts or {}) if facts else {}
     # conflicting confirmed readings of one fact in one finding: neither is asserted
     confirmed: dict[int, dict[str, Extracted]] = {}

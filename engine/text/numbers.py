@@ -24,6 +24,7 @@ NUMBER_RE = re.compile(
     rf"(?P<cmp>{_COMPARE_RE})?\s*(?P<approx>约|大约|大概|近|接近)?\s*"
     rf"(?:(?P<pct>百分之)(?P<pnum>{_DIGITS}|{_CN})|(?P<num>{_DIGITS}|{_CN})\s*(?P<unit>{_UNIT_RE})?)"
     rf"(?P<tail>\s*(?:左右|上下|多|余))?(?P<after>以上|以下)?")
+_APPROX_BEFORE = re.compile("约|大约|大概|接近|将近")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
@@ -69,7 +70,8 @@ def find_numbers(text: str) -> list[Number]:
         op = lexicon.COMPARE.get(m.group("cmp") or "", "=")
         if m.group("after"):
             op = lexicon.COMPARE[m.group("after")]
-        approx = bool(m.group("approx") or (m.group("tail") or "").strip())
+        approx = bool(m.group("approx") or (m.group("tail") or "").strip()
+                      or _APPROX_BEFORE.search(text[max(0, m.start() - 3):m.start()]))
         start = m.start("cmp") if m.group("cmp") else (m.start("approx") if m.group("approx") else m.start("pct") if m.group("pct") else m.start("num"))
         out.append(Number(value=value, unit=unit, start=start, end=m.end(), text=text[start:m.end()],
                           op=op, approximate=approx))

@@ -75,7 +75,7 @@ def split_phrase_full(phrase: str, number: bool = False) -> tuple[list[str], int
             for w in NUMBER_STRIP:
                 p = p.replace(w, "|")
             stripped.extend(p.split("|"))
-        pieces = stripped
+        pieces = stripped if any(len(p.strip("，、 ")) >= 2 for p in stripped) else [phrase]
     kept = [p.strip("，、 ") for p in pieces]
     trailing = negations > 0 and len(kept[-1]) < 2
     kept = [p for i, p in enumerate(kept) if len(p) >= 2 or (i > 0 and len(p) == 1)]

@@ -1,0 +1,64 @@
+"""Settle weak or ambiguous readings by what else the finding says, using the rules as data.
+
+A reading is *weak* when it rests on two characters or fewer ("回采", "液氨"), and *ambiguous* when
+the same words were read as several facts ("继续作业": not withdrawn? not stopped?). Such a reading
+stays confirmed only if a fact it shares a rule with (its partner, from the rule conditions of the
+knowledge base) was also read in the same finding; otherwise it is only proposed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from engine import logic
+from engine.knowledge import KnowledgeBase
+from engine.text.assemble import CONFIRM, Extracted
+
+WEAK_CHARS = 2
+PROPOSED = 0.6
+
+
+@lru_cache(maxsize=16)
+def _partners(kb_version: str, sector_id: str) -> dict[str, frozenset[str]]:
+    kb = _KB[kb_version]
+    out: dict[str, set[str]] = {}
+    for doc in kb.sectors[sector_id].documents:
+        for rule in doc.rules:
+            facts = {leaf.fact for leaf in logic.leaves(rule.condition)}
+            if rule.defeater is not None:
+                facts |= {leaf.fact for leaf in logic.leaves(rule.defeater)}
+            if rule.then.fact:
+                facts.add(rule.then.fact)
+            for f in facts:
+                out.setdefault(f, set()).update(facts - {f})
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_KB: dict[str, KnowledgeBase] = {}
+
+
+def partners(kb: KnowledgeBase, sector_id: str) -> dict[str, frozenset[str]]:
+    """fact -> the facts it appears with in some rule (condition, defeater or derived fact)."""
+    _KB[kb.version] = kb
+    return _partners(kb.version, sector_id)
+
+
+def settle(found: list[Extracted], kb: KnowledgeBase, sector_id: str) -> None:
+    """Lower weak or ambiguous readings without a partner in their finding to proposals (in place)."""
+    sector = kb.sectors[sector_id]
+    near = partners(kb, sector_id)
+    confirmed = [x for x in found if x.confirmed and not sector.facts[x.fact].scope]
+    by_span: dict[tuple[int, int, int], list[Extracted]] = {}
+    for x in confirmed:
+        by_span.setdefault((x.finding, x.start, x.end), []).append(x)
+    for x in confirmed:
+        ambiguous = len(by_span[(x.finding, x.start, x.end)]) > 1
+        weak = sum(len(w) for w in x.words) <= WEAK_CHARS and x.number is None  # a number read with it is context
+        if not (ambiguous or weak):
+            continue
+        others = {y.fact for y in confirmed if y.finding == x.finding and (y.start, y.end) != (x.start, x.end)}
+        if near.get(x.fact, frozenset()) & others:
+            continue
+        x.confidence = min(x.confidence, PROPOSED)
+        x.notes.append("同一词语可对应多个事实，缺少上下文" if ambiguous else "匹配词过短，缺少上下文")
+    assert PROPOSED < CONFIRM
