@@ -77,7 +77,7 @@ def _chain(words, hits, lo, hi):
     return walk(0, lo)
 
 
-def _count_negations(cues, text, spans, lo, hi, trailing=False):
+def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=False):
     """Negation cues in the scope of a match spanning `spans` within sentence [lo, hi): a pre-cue
     (未/没有/无/不…) before the first word (back to a comma, at most LOOKBACK characters) or between
     the words; a post-cue (失效/损坏/停用…) between the words or right after the last one (at most
@@ -88,14 +88,18 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False):
         b -= 1
     count, used = 0, []
     for kind, word, s, e in cues:
-        if kind == "clause" and lo <= s and e <= first and not any(c in SOFT for c in text[e:first]):
+        if kind == "clause" and lo <= s and ((e <= first and not any(c in SOFT for c in text[e:first]))
+                                             or (b <= s < last and not any(ps <= s < pe for ps, pe in spans))):
             count += 1
             used.append(word)
             continue
         if kind not in ("pre", "post") or s < lo or s >= hi:
             continue
-        if any(ps <= s and e <= pe for ps, pe in spans):
-            continue  # part of a matched word
+        if any(ps <= s and e <= pe for ps, pe in spans) or any(ps <= s and e <= pe and pe - ps > e - s
+                                                               for ps, pe in others):
+            continue  # part of a matched word, or of another vocabulary word ("非煤矿山")
+        if kind == "post" and name:
+            continue  # a name (an enum value: 石灰石矿) is not negated by what follows it ("…关闭")
         if kind == "pre":
             ok = (b <= s and s < last) or (trailing and last <= s <= last + 1)
         else:
@@ -137,6 +141,7 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
             if not hits:
                 continue
             present = list(hits)
+            all_spans = [sp for spans_ in hits.values() for sp in spans_]
             hedged = [w for k, w, s, _e in cues if k == "hedge" and lo <= s < hi]
             best: dict[str, Extracted] = {}
             for word in present:
@@ -145,7 +150,8 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     if not spans:
                         continue
                     fact = sector.facts[p.fact]
-                    negs, used = _count_negations(cues, text, spans, lo, hi, p.trailing)
+                    negs, used = _count_negations(cues, text, spans, lo, hi, p.trailing, all_spans,
+                                                  fact.type == "enum")
                     value = p.value
                     notes = []
                     if (negs - p.negations) % 2:

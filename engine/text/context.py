@@ -37,6 +37,20 @@ def _partners(kb_version: str, sector_id: str) -> dict[str, frozenset[str]]:
 _KB: dict[str, KnowledgeBase] = {}
 
 
+@lru_cache(maxsize=16)
+def _users(kb_version: str, sector_id: str) -> dict[str, tuple]:
+    """fact -> the documents (with a scope) whose rules test it; a fact any unscoped document tests
+    is left out (it can never be out of scope)."""
+    kb = _KB[kb_version]
+    out: dict[str, list] = {}
+    free: set[str] = set()
+    for doc in kb.sectors[sector_id].documents:
+        for rule in doc.rules:
+            for leaf in logic.leaves(rule.condition):
+                (free.add(leaf.fact) if doc.scope is None else out.setdefault(leaf.fact, []).append(doc))
+    return {f: tuple(docs) for f, docs in out.items() if f not in free}
+
+
 def partners(kb: KnowledgeBase, sector_id: str) -> dict[str, frozenset[str]]:
     """fact -> the facts it appears with in some rule (condition, defeater or derived fact)."""
     _KB[kb.version] = kb
@@ -47,6 +61,15 @@ def settle(found: list[Extracted], kb: KnowledgeBase, sector_id: str) -> None:
     """Lower weak or ambiguous readings without a partner in their finding to proposals (in place)."""
     sector = kb.sectors[sector_id]
     near = partners(kb, sector_id)
+    users = _users(kb.version, sector_id)
+    scope = {x.fact: x.value for x in found if x.confirmed and sector.facts[x.fact].scope}
+    typed = {k: v for k, v in scope.items()}
+    for x in found:
+        # a fact only documents for another kind of unit test ("露天煤矿" read in a 金属非金属矿山 record)
+        docs = users.get(x.fact)
+        if x.confirmed and typed and docs and all(logic.evaluate(d.scope_condition, typed) is False for d in docs):
+            x.confidence = min(x.confidence, PROPOSED)
+            x.notes.append("与记录中识别的单位类型不符")
     confirmed = [x for x in found if x.confirmed and not sector.facts[x.fact].scope]
     by_span: dict[tuple[int, int, int], list[Extracted]] = {}
     for x in confirmed:

@@ -115,6 +115,9 @@ def user_dictionary(kb: KnowledgeBase) -> str:
         for fact, _value, phrase, source in phrase_entries(sector):
             if source == "label" and fact.type != "enum":
                 continue  # labels are long descriptions; their jieba words are matched instead
+            if fact.type == "enum":
+                words.add(phrase) if 2 <= len(phrase) <= 16 else None
+                continue
             words.update(p for p in split_phrase(phrase, fact.type == "number")[0] if 2 <= len(p) <= 16)
     words.update(c for c in _CUES if len(c) >= 2)
     # what a negation negates is a word too ("未投用" -> 投用, "未投入使用" -> 投入使用)
@@ -136,7 +139,10 @@ def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
     out = SectorPatterns(sector=sector.id, patterns=[])
     seen = set()
     for fact, value, phrase, source in phrase_entries(sector):
-        pieces, negations, trailing = split_phrase_full(phrase, fact.type == "number")
+        if fact.type == "enum":  # an enum value is a name, negation words and all ("不易自燃", "非煤矿山")
+            pieces, negations, trailing = [phrase], 0, False
+        else:
+            pieces, negations, trailing = split_phrase_full(phrase, fact.type == "number")
         if not pieces or len(pieces[0]) < 2:
             continue
         if source == "label" and fact.type != "enum":
