@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.text import lexicon
 from engine.text import numbers as num
 
+CLAUSE_CUES = frozenset(lexicon.CLAUSE_NEGATION)
 CONFIRM = 0.7  # a fact below this confidence is proposed, not asserted
 MAX_GAP = 8  # characters allowed between two words of one pattern
 LOOKBACK = 6  # characters before the first word where a negation still applies
@@ -111,6 +113,10 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=
     return count, used
 
 
+def _same_class(word: str, cues) -> bool:
+    return word in cues or any(word in c and any(q in c for q in cues) for c in lexicon.CUE_CLASSES)
+
+
 def _flip(value: str) -> str | None:
     return {"true": "false", "false": "true"}.get(value)
 
@@ -154,6 +160,11 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                                                   fact.type == "enum")
                     value = p.value
                     notes = []
+                    if len(p.words) == 1 and p.cues and any(not _same_class(w, p.cues) for w in used
+                                                            if w not in CLAUSE_CUES):
+                        # the phrase's predicate is its negation ("防护屏障缺失"): another negation
+                        # ("防护屏障不符合要求") says something else
+                        continue
                     if (negs - p.negations) % 2:
                         value = _flip(value) if fact.type == "bool" else None
                         if value is None:

@@ -82,6 +82,8 @@ def settle(found: list[Extracted], kb: KnowledgeBase, sector_id: str) -> None:
         others = {y.fact for y in confirmed if y.finding == x.finding and (y.start, y.end) != (x.start, x.end)}
         if near.get(x.fact, frozenset()) & others:
             continue
+        if weak and not ambiguous and not near.get(x.fact) and x.source != "label":
+            continue  # a vocabulary phrase for a fact that alone is a situation ("超员")
         x.confidence = min(x.confidence, PROPOSED)
         x.notes.append("同一词语可对应多个事实，缺少上下文" if ambiguous else "匹配词过短，缺少上下文")
     assert PROPOSED < CONFIRM

@@ -19,6 +19,15 @@ POST_NEGATION = [
     "不符合", "不满足", "过期", "故障", "被拆除", "被摘除", "被关闭", "未投用", "未投入使用", "不能正常使用",
     "不能正常运行", "不正常", "缺少",
 ]
+# Negation cues that mean the same kind of thing: a phrase whose predicate is its negation
+# ("防护屏障缺失") is matched by a cue of the same class only ("没有防护屏障", not "防护屏障不符合要求").
+CUE_CLASSES = [
+    {"未", "没有", "没", "无", "缺少", "缺乏", "未见", "尚未", "从未", "并未", "缺失", "未设置", "未按规定", "未按照",
+     "未依法", "未经过", "不再"},
+    {"不符合", "不满足", "不合格", "不到位", "不足", "不够", "不全", "不正常", "不", "非"},
+    {"失效", "损坏", "停用", "关闭", "拆除", "摘除", "故障", "未投用", "未投入使用", "被拆除", "被摘除", "被关闭", "过期",
+     "不能正常", "不能正常使用", "不能正常运行"},
+]
 # Words a cue can be part of without negating anything (they are matched first and skipped).
 NOT_NEGATION = ["无误", "不断", "不仅", "无论", "不论", "不同", "未来", "毫无疑问", "并不是没有", "无关"]
 

@@ -37,6 +37,7 @@ class Pattern:
     source: str  # phrase | alias | label
     trailing: bool = False  # the phrase ends with its negation ("特种作业人员无证"): a cue right after counts
     reordered: bool = False  # the two words in the other order ("紧急切断功能已实现")
+    cues: tuple[str, ...] = ()  # the negation words of the phrase ("缺失" of 防护屏障缺失)
 
 
 @dataclass
@@ -50,6 +51,9 @@ class SectorPatterns:
 _CUES = sorted(set(lexicon.PRE_NEGATION) | set(lexicon.POST_NEGATION), key=len, reverse=True)
 _CUE_RE = re.compile("|".join(re.escape(c) for c in sorted(lexicon.NOT_NEGATION, key=len, reverse=True))
                      + "|" + "|".join(re.escape(c) for c in _CUES))
+
+
+_LAST_CUES: dict[str, tuple[str, ...]] = {}
 
 
 def split_phrase(phrase: str, number: bool = False) -> tuple[list[str], int]:
@@ -77,6 +81,7 @@ def split_phrase_full(phrase: str, number: bool = False) -> tuple[list[str], int
             stripped.extend(p.split("|"))
         pieces = stripped if any(len(p.strip("，、 ")) >= 2 for p in stripped) else [phrase]
     kept = [p.strip("，、 ") for p in pieces]
+    _LAST_CUES[phrase] = tuple(m.group(0) for m in _CUE_RE.finditer(phrase) if m.group(0) not in lexicon.NOT_NEGATION)
     trailing = negations > 0 and len(kept[-1]) < 2
     kept = [p for i, p in enumerate(kept) if len(p) >= 2 or (i > 0 and len(p) == 1)]
     return kept, negations, trailing
@@ -154,11 +159,13 @@ def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
         if source != "label" and len(pieces) == 2 and min(map(len, pieces)) >= 2:
             variants.append((pieces[1], pieces[0]))
         for i, words in enumerate(variants):
-            if not words or len(words[0]) < 2 or (fact.id, value, words, negations) in seen:
+            cues = _LAST_CUES.get(phrase, ()) if fact.type != "enum" else ()
+            if not words or len(words[0]) < 2 or (fact.id, value, words, negations, cues) in seen:
                 continue
-            seen.add((fact.id, value, words, negations))
+            seen.add((fact.id, value, words, negations, cues))
             pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations,
-                              source=source, trailing=trailing, reordered=i == 2)
+                              source=source, trailing=trailing, reordered=i == 2,
+                              cues=cues)
             out.patterns.append(pattern)
             out.by_first.setdefault(words[0], []).append(pattern)
             out.words.update(words)
