@@ -219,12 +219,13 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
 
 
 def _drop_nested(items: list[Extracted]) -> list[Extracted]:
-    """A label-only match inside a phrase match of another fact is the same words read twice: keep
-    the phrase match."""
+    """A match inside a longer match of another fact is the same words read twice: keep the longer,
+    more specific reading ("调压箱无超压切断" rather than "超压切断"); a phrase beats a label."""
     keep = []
     for x in items:
-        inside = any(y is not x and y.source != "label" and x.source == "label" and y.start <= x.start
-                     and x.end <= y.end and (y.end - y.start) > (x.end - x.start) for y in items)
+        inside = any(y is not x and y.start <= x.start and x.end <= y.end
+                     and ((y.end - y.start) > (x.end - x.start) or (y.source != "label" and x.source == "label"))
+                     and not (y.source == "label" and x.source != "label") for y in items)
         if not inside:
             keep.append(x)
     return keep
