@@ -102,11 +102,19 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=
             continue  # part of a matched word, or of another vocabulary word ("非煤矿山")
         if kind == "post" and name:
             continue  # a name (an enum value: 石灰石矿) is not negated by what follows it ("…关闭")
-        if kind == "pre":
+        if any(s < ps < e for ps, _pe in spans):
+            ok = True  # the cue runs into a matched word ("不符合" + 符合…)
+        elif kind == "pre":
             ok = (b <= s and s < last) or (trailing and last <= s <= last + 1)
         else:
-            ok = (first < s and s < last) or (s >= last and s - last <= LOOKAHEAD
-                                               and text[last:s].strip(CONNECT) == "")
+            between = text[last:s]
+            ok = (first < s and s < last) or (s >= last and s - last <= LOOKAHEAD and between.strip(CONNECT) == "")
+            if ok and s >= last and any(c in SOFT for c in between):
+                # after a comma a cue says something of the subject only when it ends its clause
+                # ("…报警器，已拆除"), not when it governs what follows ("…，不符合GA 703")
+                rest = text[e:hi]
+                cut = min([rest.find(c) for c in SOFT if c in rest] or [len(rest)])
+                ok = rest[:cut].strip(FILLER + "。") == ""
         if ok:
             count += 1
             used.append(word)
@@ -219,13 +227,12 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
 
 
 def _drop_nested(items: list[Extracted]) -> list[Extracted]:
-    """A match inside a longer match of another fact is the same words read twice: keep the longer,
-    more specific reading ("调压箱无超压切断" rather than "超压切断"); a phrase beats a label."""
+    """A label-only match inside a phrase match of another fact is the same words read twice: keep
+    the phrase match (nested phrase matches are settled with the rules in engine.text.context)."""
     keep = []
     for x in items:
-        inside = any(y is not x and y.start <= x.start and x.end <= y.end
-                     and ((y.end - y.start) > (x.end - x.start) or (y.source != "label" and x.source == "label"))
-                     and not (y.source == "label" and x.source != "label") for y in items)
+        inside = any(y is not x and y.source != "label" and x.source == "label" and y.start <= x.start
+                     and x.end <= y.end for y in items)
         if not inside:
             keep.append(x)
     return keep

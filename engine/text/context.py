@@ -70,6 +70,20 @@ def settle(found: list[Extracted], kb: KnowledgeBase, sector_id: str) -> None:
         if x.confirmed and typed and docs and all(logic.evaluate(d.scope_condition, typed) is False for d in docs):
             x.confidence = min(x.confidence, PROPOSED)
             x.notes.append("与记录中识别的单位类型不符")
+    # a derived fact read beside a fact it is derived from (el_7_3_3 beside exit_blocked): the rules
+    # derive it from what the finding states; reading it too would assert more than was written
+    for x in list(found):
+        if sector.facts[x.fact].derived and any(
+                y is not x and not sector.facts[y.fact].derived and y.finding == x.finding
+                and y.fact in near.get(x.fact, ()) for y in found):
+            found.remove(x)
+    # a reading nested in a longer reading of another fact, and not its rule partner, is the same words
+    # read twice: the longer, more specific reading stays ("调压箱无超压切断", not "超压切断")
+    for x in list(found):
+        if any(y is not x and y.finding == x.finding and y.start <= x.start and x.end <= y.end
+               and (y.end - y.start) > (x.end - x.start) and y.fact not in near.get(x.fact, ())
+               and y.source != "label" for y in found):
+            found.remove(x)
     confirmed = [x for x in found if x.confirmed and not sector.facts[x.fact].scope]
     by_span: dict[tuple[int, int, int], list[Extracted]] = {}
     for x in confirmed:
