@@ -204,7 +204,7 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     number = None
                     if fact.type == "number":
                         typed, number, conf, notes = _number(fact, text, start, end, lo, hi, doc, conf, notes)
-                    if hedged:
+                    if hedged and not fact.scope:  # "煤矿可能存在…": the mine is still a coal mine
                         conf = min(conf, 0.5)
                         notes.append(f"记录用语不确定（{'、'.join(hedged)}）")
                     corrected = any(c > start for c in corrected_at) and not fact.scope

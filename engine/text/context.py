@@ -8,9 +8,10 @@ knowledge base) was also read in the same finding; otherwise it is only proposed
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
-from engine import logic
+from engine import knowledge, logic
 from engine.knowledge import KnowledgeBase
 from engine.text.assemble import CONFIRM, Extracted
 
@@ -37,6 +38,21 @@ def _partners(kb_version: str, sector_id: str) -> dict[str, frozenset[str]]:
 _KB: dict[str, KnowledgeBase] = {}
 
 
+@lru_cache(maxsize=64)
+def _tested(kb_version: str, sector_id: str, day: dt.date) -> frozenset[str]:
+    """Facts some rule (or scope) of a document in force on `day` tests, directly or via derived facts."""
+    kb = _KB[kb_version]
+    out: set[str] = set()
+    for doc in knowledge.documents_in_force(kb.sectors[sector_id], day):
+        if doc.scope is not None:
+            out |= {leaf.fact for leaf in logic.leaves(doc.scope_condition)}
+        for rule in doc.rules:
+            out |= {leaf.fact for leaf in logic.leaves(rule.condition)}
+            if rule.defeater is not None:
+                out |= {leaf.fact for leaf in logic.leaves(rule.defeater)}
+    return frozenset(out)
+
+
 @lru_cache(maxsize=16)
 def _users(kb_version: str, sector_id: str) -> dict[str, tuple]:
     """fact -> the documents (with a scope) whose rules test it; a fact any unscoped document tests
@@ -57,9 +73,17 @@ def partners(kb: KnowledgeBase, sector_id: str) -> dict[str, frozenset[str]]:
     return _partners(kb.version, sector_id)
 
 
-def settle(found: list[Extracted], kb: KnowledgeBase, sector_id: str) -> None:
-    """Lower weak or ambiguous readings without a partner in their finding to proposals (in place)."""
+def settle(found: list[Extracted], kb: KnowledgeBase, sector_id: str, day: dt.date | None = None) -> None:
+    """Lower weak or ambiguous readings without a partner in their finding to proposals, and readings
+    no document in force on `day` tests (another edition's fact); drop duplicate readings (in place)."""
     sector = kb.sectors[sector_id]
+    _KB[kb.version] = kb
+    if day is not None:
+        tested = _tested(kb.version, sector_id, day)
+        for x in found:
+            if x.confirmed and not sector.facts[x.fact].scope and x.fact not in tested:
+                x.confidence = min(x.confidence, PROPOSED)
+                x.notes.append("检查日期施行的判定标准不考察此事实")
     near = partners(kb, sector_id)
     users = _users(kb.version, sector_id)
     scope = {x.fact: x.value for x in found if x.confirmed and sector.facts[x.fact].scope}

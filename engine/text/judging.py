@@ -193,7 +193,7 @@ def judge_text(text: Any, sector: str | None = None, facts: dict[str, Any] | Non
                              proposed=[], unread=unread, warnings=warnings, rulebase_version=kb.version)
     sec = kb.sectors[used]
     found = reading.facts[used]
-    text_context.settle(found, kb, used)
+    text_context.settle(found, kb, used, as_of or dt.date.today())
     given = parse_facts(sec, facts or {}) if facts else {}
     # conflicting confirmed readings of one fact in one finding: neither is asserted
     confirmed: dict[int, dict[str, Extracted]] = {}
