@@ -124,6 +124,8 @@ def user_dictionary(kb: KnowledgeBase) -> str:
                 words.add(phrase) if 2 <= len(phrase) <= 16 else None
                 continue
             words.update(p for p in split_phrase(phrase, fact.type == "number")[0] if 2 <= len(p) <= 16)
+            if fact.type == "number" and source != "label" and 2 <= len(phrase) <= 16:
+                words.add(phrase)
     words.update(c for c in _CUES if len(c) >= 2)
     # what a negation negates is a word too ("未投用" -> 投用, "未投入使用" -> 投入使用)
     words.update(c[1:] for c in lexicon.POST_NEGATION if c[0] in "未不" and len(c) >= 3)
@@ -156,15 +158,20 @@ def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
             # the phrase's pieces as written, and each piece split into its own terms, so that words
             # written between them ("紧急停车系统已投用") do not hide the phrase
             variants = [tuple(pieces), tuple(w for p in pieces for w in (split(p) if split else [p]))]
+            if fact.type == "number" and 2 <= len(phrase) <= 16:
+                variants.append((phrase,))  # the quantity as written ("瓦斯超限持续"), comparison and all
         if source != "label" and len(pieces) == 2 and min(map(len, pieces)) >= 2:
             variants.append((pieces[1], pieces[0]))
+            reversed_at = len(variants) - 1
+        else:
+            reversed_at = -1
         for i, words in enumerate(variants):
             cues = _LAST_CUES.get(phrase, ()) if fact.type != "enum" else ()
             if not words or len(words[0]) < 2 or (fact.id, value, words, negations, cues) in seen:
                 continue
             seen.add((fact.id, value, words, negations, cues))
             pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations,
-                              source=source, trailing=trailing, reordered=i == 2,
+                              source=source, trailing=trailing, reordered=i == reversed_at,
                               cues=cues)
             out.patterns.append(pattern)
             out.by_first.setdefault(words[0], []).append(pattern)
