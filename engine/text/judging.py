@@ -220,7 +220,13 @@ def judge_text(text: Any, sector: str | None = None, facts: dict[str, Any] | Non
             typed[fid] = value
         if not own and not given:
             continue  # nothing stated in this finding: it appears under `unread`, not judged on context alone
-        j = judge(used, typed, as_of, complete=complete, kb=kb, context=context)
+        try:
+            j = judge(used, typed, as_of, complete=complete, kb=kb, context=context)
+        except HazardError as exc:
+            if exc.code != "no_edition_in_force":
+                raise
+            warnings.append(f"第{fi + 1}条发现未判定：{exc.message}")  # e.g. a 居民用户 under the gas-operator standard
+            continue
         results.append(FindingResult(index=fi, start=fs, end=fe, text=text[fs:fe], verdict=j.verdict,
                                      verdict_zh=j.verdict_zh, facts={sec.facts[k].label: v for k, v in typed.items()},
                                      judgement=j))
