@@ -44,7 +44,7 @@ def read_case(path: str) -> dict[str, Any]:
         raise HazardError("malformed_json", f"案例文件 {path} 不是合法 JSON（第 {exc.lineno} 行：{exc.msg}）", "facts") from None
     if not isinstance(data, dict):
         raise HazardError("bad_facts", f"案例文件 {path} 须为 JSON 对象", "facts")
-    if "facts" in data:
+    if "facts" in data or "text" in data:  # a case (with facts and/or the record's text)
         return data
     return {"facts": data}
 
