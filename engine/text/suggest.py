@@ -18,9 +18,9 @@ def _tokens(cut, text: str) -> list[str]:
 
 
 @lru_cache(maxsize=32)
-def _index(kb_version: str, sector_id: str, day: dt.date, cut_id: int):
+def _index(kb_version: str, sector_id: str, day: dt.date):
     kb = _KB[kb_version]
-    cut = _CUT[cut_id]
+    cut = _CUT[kb_version]
     entries, corpus = [], []
     for doc in knowledge.documents_in_force(kb.sectors[sector_id], day):
         for rule in doc.rules:
@@ -37,14 +37,14 @@ def _index(kb_version: str, sector_id: str, day: dt.date, cut_id: int):
 
 
 _KB: dict[str, KnowledgeBase] = {}
-_CUT: dict[int, object] = {}
+_CUT: dict[str, object] = {}  # rule-base version -> the reader's segmenter
 
 
 def nearest(text: str, sector_id: str, day: dt.date, kb: KnowledgeBase, cut, limit: int = 3) -> list[dict]:
     """Up to `limit` rules whose situation/clause text is nearest to `text` (score > 0), best first."""
     _KB[kb.version] = kb
-    _CUT[id(cut)] = cut
-    entries, bm25 = _index(kb.version, sector_id, day, id(cut))
+    _CUT.setdefault(kb.version, cut)
+    entries, bm25 = _index(kb.version, sector_id, day)
     query = _tokens(cut, text)
     if bm25 is None or not query:
         return []
