@@ -396,7 +396,10 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
 
     def bounded(result: Judgement | MultiJudgement) -> Judgement | MultiJudgement:
         """At most max_questions questions per judgement, the rest named in a warning."""
-        for j in result.judgements if isinstance(result, MultiJudgement) else [result]:
+        inner = (result.judgements if isinstance(result, MultiJudgement)
+                 else [f.judgement for f in result.findings] if hasattr(result, "findings")  # a text judgement
+                 else [result])
+        for j in inner:
             extra = len(j.questions) - settings.max_questions
             if extra > 0:
                 j.questions = j.questions[:settings.max_questions]
