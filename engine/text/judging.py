@@ -106,7 +106,6 @@ def clean(text: Any, field: str = "text") -> tuple[str, list[str]]:
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
         text = "".join(" " if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in text)
         warnings.append("文本含控制字符，已按空格处理")
-    text = unicodedata.normalize("NFKC", text) if False else text  # offsets must stay those of the input
     if not text.strip():
         raise HazardError("empty_text", "检查记录文字为空，请填写发现的问题", field)
     if len(text) > MAX_CHARS:
