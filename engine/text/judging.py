@@ -25,7 +25,8 @@ from pydantic import BaseModel, Field
 from engine import knowledge
 from engine.errors import HazardError
 from engine.facts import parse_facts
-from engine.judge import VERDICT_ZH, judge
+from engine.judge import VERDICT_ZH
+from engine.pipeline import judge
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
 from engine.text import reader as text_reader

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import logging
+
 import jieba
 
 from engine.knowledge import KnowledgeBase, Sector
@@ -135,6 +137,7 @@ def user_dictionary(kb: KnowledgeBase) -> str:
 @lru_cache(maxsize=4)
 def segmenter(kb_version: str, dictionary: str) -> jieba.Tokenizer:
     """A jieba tokenizer of our own (not jieba's global one) with the vocabulary's user dictionary."""
+    jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are not for inspectors
     tok = jieba.Tokenizer()
     tok.initialize()
     tok.load_userdict(io.StringIO(dictionary))
