@@ -39,7 +39,16 @@ def envelope(code: str, message: str, field: str | None = None) -> dict[str, Any
 
 
 def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    """Compact UTF-8 JSON; a lone surrogate echoed from a request is written as its \\u escape."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8", "backslashreplace")
+
+
+class EnvelopeHTTPException(StarletteHTTPException):
+    """A HazardError raised where FastAPI only lets an HTTPException through (parsing the body)."""
+
+    def __init__(self, exc: HazardError):
+        super().__init__(exc.status, exc.message)
+        self.error = exc
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
@@ -77,6 +86,8 @@ def from_validation_errors(errors: Iterable[dict[str, Any]]) -> tuple[int, dict[
         return 422, envelope("missing_field", f"缺少必填字段 {field}", field)["error"]
     if kind == "extra_forbidden":
         return 422, envelope("unknown_field", f"不认识的字段 {field}（请对照 /docs 中的请求格式）", field)["error"]
+    if kind == "bad_input":
+        return 422, envelope(ctx.get("code", "bad_value"), err.get("msg", ""), ctx.get("field"))["error"]
     if kind == "bad_date":
         return 422, envelope("bad_date", err.get("msg", "日期须为 YYYY-MM-DD 格式"), field)["error"]
     if kind == "wrong_type":
@@ -120,13 +131,17 @@ def install(app: FastAPI, version: str) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc, EnvelopeHTTPException):
+            return error_response(exc.status_code, **from_hazard_error(exc.error))
         if exc.status_code == 404:
             code, message = "not_found", f"没有这个地址：{request.method} {request.url.path}（接口列表见 /docs）"
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
             code, message = "method_not_allowed", f"{request.url.path} 不支持 {request.method} 方法（可用：{allowed}）"
+        elif exc.status_code == 400:
+            code, message = "bad_request", "请求无效（请求体无法读取或解析）"
         else:
-            code, message = f"http_{exc.status_code}", str(exc.detail)
+            code, message = f"http_{exc.status_code}", f"请求无法处理（HTTP {exc.status_code}）"
         return error_response(exc.status_code, code, message, None, headers=exc.headers)
 
     @app.exception_handler(EngineError)

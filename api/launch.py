@@ -17,6 +17,12 @@ from typing import Iterator
 HOST = "127.0.0.1"
 
 
+class running:
+    """The process id of the supervisor most recently started by running_server (for tests)."""
+
+    pid: int = 0
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
@@ -24,24 +30,36 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(workers: int = 1, *, env: dict[str, str] | None = None, startup_timeout: float = 60.0,
-                   access_log: bool = False) -> Iterator[str]:
+def running_server(workers: int = 1, *, env: dict[str, str] | None = None, startup_timeout: float = 180.0,
+                   access_log: bool = False, supervisor: str = "hazard", extra: list[str] | None = None,
+                   log: "list[str] | None" = None) -> Iterator[str]:
     """`hazard serve --port <free> --workers N` in a child process; yields its base URL once
-    /healthz answers, and stops it (SIGTERM, then SIGKILL) on exit."""
+    /healthz answers, and stops it (SIGTERM, then SIGKILL) on exit.
+
+    supervisor: "hazard" (`hazard serve`), or for the load benchmark's comparison "gunicorn"
+    (gunicorn with uvicorn workers and --reuse-port) or "uvicorn" (uvicorn's own --workers).
+    extra: more `hazard serve` options. log: when a list, the server's output is appended to it on exit."""
     port = free_port()
-    cmd = [sys.executable, "-m", "engine.cli", "serve", "--host", HOST, "--port", str(port),
-           "--workers", str(workers), "--log-level", "warning"]
-    if not access_log:
-        cmd.append("--no-access-log")
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    if supervisor == "gunicorn":
+        cmd = [sys.executable, "-m", "gunicorn", "-k", "api.gunicorn_worker.Worker", "-w", str(workers),
+               "--reuse-port", "-b", f"{HOST}:{port}", "--log-level", "warning", "api.server:create_app()"]
+    elif supervisor == "uvicorn":
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.server:create_app", "--host", HOST,
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    else:
+        cmd = [sys.executable, "-m", "engine.cli", "serve", "--host", HOST, "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning", *(extra or [])]
+        if not access_log:
+            cmd.append("--no-access-log")
+    out = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"hazard serve exited with {proc.returncode}:\n{log.read().decode(errors='replace')}")
+                out.seek(0)
+                raise RuntimeError(f"hazard serve exited with {proc.returncode}:\n{out.read().decode(errors='replace')}")
             try:
                 with urllib.request.urlopen(f"{url}/healthz", timeout=2) as r:
                     if r.status == 200:
@@ -53,6 +71,7 @@ def running_server(workers: int = 1, *, env: dict[str, str] | None = None, start
             time.sleep(0.1)
         if workers > 1:
             time.sleep(0.5 * workers)  # let the other workers finish compiling before timing anything
+        running.pid = proc.pid
         yield url
     finally:
         proc.terminate()
@@ -61,4 +80,7 @@ def running_server(workers: int = 1, *, env: dict[str, str] | None = None, start
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
-        log.close()
+        if log is not None:
+            out.seek(0)
+            log.append(out.read().decode(errors="replace"))
+        out.close()

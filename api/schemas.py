@@ -13,23 +13,27 @@ import re
 from typing import Any, Literal, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr,
-                      WithJsonSchema)
+                      WithJsonSchema, model_validator)
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
+from engine import strictjson
 from engine.model import Judgement
 
 MAX_FACTS = 500  # facts in one case
 MAX_SECTORS = 20  # sectors in one case
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_date(value: Any) -> Any:
-    """Only an ISO day string is a date: no timestamps, no datetimes, no other spellings."""
+    """Only an ISO day string is a date: no timestamps, no datetimes, no other spellings. Blanks
+    around it (a pasted "2026-01-01\n") are dropped."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if not isinstance(value, str) or not _ISO_DAY.match(value):
+    if isinstance(value, str):
+        value = value.strip()
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
         raise PydanticCustomError("bad_date", "日期须为 YYYY-MM-DD 格式的字符串（收到：{got}）", {"got": repr(value)[:60]})
     try:
         return dt.date.fromisoformat(value)
@@ -56,6 +60,17 @@ FactValue = Annotated[Any, AfterValidator(_scalar), WithJsonSchema({
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _usable_values(cls, data: Any) -> Any:
+        """A lone surrogate in a text or an integer of absurd size is this request's (or this batch
+        case's) error, found before anything uses the value."""
+        found = strictjson.bad_value(data) if not isinstance(data, dict) or "cases" not in data else None
+        if found:
+            code, message, field = found
+            raise PydanticCustomError("bad_input", message, {"code": code, "field": field})
+        return data
 
 
 class CaseRequest(Request):
@@ -85,7 +100,9 @@ class CaseRequest(Request):
     in_park: Optional[StrictBool] = Field(None, description="是否位于工业园区（案情背景，用于移交）")
     town: Optional[StrictStr] = Field(None, max_length=100, description="所在镇（街道），用于写出属地单位名称",
                                       examples=["乌兰淖尔镇"])
-    district: Optional[StrictStr] = Field(None, max_length=200, description="区县配置（默认为部署的区县）",
+    district: Optional[StrictStr] = Field(None, max_length=200,
+                                          description="区县：名称（如 乌达区）或 id（如 wuda），可选值见枚举；不接受文件路径。"
+                                                      "默认为部署的区县",
                                           examples=["乌达区"])
 
 
@@ -122,7 +139,8 @@ class BatchRequest(Request):
     cases: list[Any] = Field(
         description="案例列表，每个元素与 POST /v1/judgements 的请求体相同；条数上限见 GET /healthz 的 limits.max_batch"
                     "（环境变量 HAZARD_MAX_BATCH）。某个案例有误只影响它自己的结果",
-        json_schema_extra={"items": {"$ref": "#/components/schemas/CaseRequest"}})
+        json_schema_extra={"items": {"anyOf": [{"$ref": "#/components/schemas/CaseRequest"}, {
+            "description": "不符合 CaseRequest 的元素也被接受：该案例的结果为 ok=false 与错误对象"}]}})
 
 
 class ErrorBody(BaseModel):
@@ -189,15 +207,30 @@ class Limits(BaseModel):
 
     max_body_bytes: int = Field(description="请求体字节数上限（HAZARD_MAX_BODY_BYTES），超出返回 413 body_too_large")
     max_batch: int = Field(description="批量判定的案例数上限（HAZARD_MAX_BATCH），超出返回 413 batch_too_large")
+    max_judgements: int = Field(description="一次请求的“案例×行业”判定数上限（HAZARD_MAX_JUDGEMENTS），超出返回 413 too_much_work")
+    max_questions: int = Field(description="每个判定最多列出的需补充问题数（HAZARD_MAX_QUESTIONS），其余在 warnings 中说明")
+    header_timeout: float = Field(description="请求头须在此秒数内发送完毕（HAZARD_HEADER_TIMEOUT），否则 408 header_timeout")
+    body_timeout: float = Field(description="请求体须在此秒数内发送完毕（HAZARD_BODY_TIMEOUT），否则 408 body_timeout")
+    keep_alive: int = Field(description="空闲的持久连接保留秒数（HAZARD_KEEP_ALIVE）")
+    max_connections: int = Field(description="每个工作进程的连接数上限（HAZARD_MAX_CONNECTIONS），超出返回 503 too_many_connections")
+
+
+class WorkerStatus(BaseModel):
+    """多进程服务的进程状态。"""
+
+    expected: int = Field(description="配置的工作进程数")
+    alive: int = Field(description="正在运行的工作进程数")
+    restarts: int = Field(description="服务启动以来重启工作进程的次数")
 
 
 class Health(BaseModel):
     """服务状态。"""
 
-    status: Literal["ok"] = Field(description="服务可用时为 ok")
+    status: Literal["ok", "degraded"] = Field(description="ok：全部工作进程在运行；degraded：有工作进程退出、正在重启（其余照常服务）")
     rulebase_version: str = Field(description="规则库版本（知识库内容哈希），与响应头 X-Rulebase-Version 相同")
     sectors: list[SectorInfo] = Field(description="知识库中的行业")
     worker: int = Field(description="答复本请求的工作进程号（--workers N 时用于确认负载分布）")
+    workers: Optional[WorkerStatus] = Field(None, description="工作进程状态（由 hazard serve 启动时）")
     limits: Limits = Field(description="当前生效的上限")
 
 
@@ -350,6 +383,22 @@ ENGINE_MODEL_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "values": "枚举的可选值", "unit": "数值的单位", "open_rules": "该事实能判定的未定规则",
     }),
 }
+
+
+def document_district(schema: dict[str, Any], names: list[str]) -> None:
+    """The accepted district names (profile ids and Chinese names) as an enum wherever `district` is asked."""
+    def fix(spec: dict[str, Any]) -> None:
+        for option in spec.get("anyOf", [spec]):
+            if option.get("type") == "string":
+                option["enum"] = names
+    case = schema.get("components", {}).get("schemas", {}).get("CaseRequest", {})
+    if "district" in case.get("properties", {}):
+        fix(case["properties"]["district"])
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for param in operation.get("parameters", []):
+                if param.get("name") == "district":
+                    fix(param.get("schema", {}))
 
 
 def document_engine_models(schema: dict[str, Any]) -> None:

@@ -11,17 +11,22 @@ api.workers: one SO_REUSEPORT socket per worker, so the kernel spreads connectio
 calls the factory and compiles its own copy of the rule base.
 
 Limits (environment variables, read when the app is created; see `Settings`):
-    HAZARD_MAX_BODY_BYTES  request body size limit in bytes, checked before parsing (default 1048576)
-    HAZARD_MAX_BATCH       cases in one POST /v1/judgements/batch call (default 100)
+    HAZARD_MAX_BODY_BYTES   request body size limit in bytes, checked before parsing (default 1048576)
+    HAZARD_MAX_BATCH        cases in one POST /v1/judgements/batch call (default 100)
+    HAZARD_MAX_JUDGEMENTS   sector judgements in one request, cases x sectors (default 100)
+    HAZARD_MAX_QUESTIONS    questions listed in one judgement of the API (default 60)
+    HAZARD_HEADER_TIMEOUT   seconds for a request head to arrive (default 10; api.protocol)
+    HAZARD_BODY_TIMEOUT     seconds for a request body to arrive (default 30)
+    HAZARD_KEEP_ALIVE       seconds an idle keep-alive connection is kept (default 5)
+    HAZARD_MAX_CONNECTIONS  open connections per worker process (default 256; api.protocol)
 """
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import json
 import logging
 import os
-import socket
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Optional
@@ -34,12 +39,15 @@ from fastapi_offline import FastAPIOffline
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors, web
+from api import errors, protocol, web, workers
+from api import register as register_api
+from api.strict import StrictRoute
 from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest, DocumentDetail, DocumentSummary,
                          ErrorResponse, Health, JudgementResult, MatterOut, MultiJudgement, RouteOut, RuleDetail, SectorInfo,
-                         VocabularyOut, document_engine_models)
+                         VocabularyOut, document_district, document_engine_models)
 from engine import catalog, knowledge, routing
 from engine.errors import EngineError, HazardError
+from engine.compiler import register_all
 from engine.judge import VERDICT_ZH, judge, prepare
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
@@ -52,32 +60,61 @@ JSON = "application/json"
 DRAIN_LIMIT = 16 * 1024 * 1024  # an over-large body up to this size is read and dropped before the 413
 
 
+ENV_LIMITS = {  # environment variable -> (Settings attribute, lowest value, type)
+    ENV_MAX_BODY_BYTES: ("max_body_bytes", 64, int),
+    ENV_MAX_BATCH: ("max_batch", 1, int),
+    "HAZARD_MAX_JUDGEMENTS": ("max_judgements", 1, int),
+    "HAZARD_MAX_QUESTIONS": ("max_questions", 1, int),
+    "HAZARD_HEADER_TIMEOUT": ("header_timeout", 0.1, float),
+    "HAZARD_BODY_TIMEOUT": ("body_timeout", 0.1, float),
+    "HAZARD_KEEP_ALIVE": ("keep_alive", 1, int),
+    "HAZARD_MAX_CONNECTIONS": ("max_connections", 1, int),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Configurable limits of the service."""
+    """Configurable limits of the service (environment variables in ENV_LIMITS)."""
 
     max_body_bytes: int = 1_048_576  # 1 MiB: about a thousand cases of ordinary size
     max_batch: int = 100
+    max_judgements: int = 100  # cases x sectors in one request
+    max_questions: int = 60  # questions listed per judgement (an empty case would list every one)
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive: int = 5
+    max_connections: int = 256
 
     @classmethod
     def from_env(cls, env: Optional[dict[str, str]] = None) -> "Settings":
         env = os.environ if env is None else env
-        values: dict[str, int] = {}
-        for name, attr, low in ((ENV_MAX_BODY_BYTES, "max_body_bytes", 64), (ENV_MAX_BATCH, "max_batch", 1)):
+        values: dict[str, Any] = {}
+        for name, (attr, low, kind) in ENV_LIMITS.items():
             raw = env.get(name)
             if raw is None or raw.strip() == "":
                 continue
             try:
-                values[attr] = int(raw.strip())
+                values[attr] = kind(raw.strip())
             except ValueError:
-                raise HazardError("bad_config", f"环境变量 {name} 须为整数（收到：{raw!r}）", name) from None
-            if values[attr] < low:
+                want = "整数" if kind is int else "数值"
+                raise HazardError("bad_config", f"环境变量 {name} 须为{want}（收到：{raw!r}）", name) from None
+            if not values[attr] >= low or values[attr] != values[attr] or values[attr] == float("inf"):
                 raise HazardError("bad_config", f"环境变量 {name} 须不小于 {low}（收到：{raw!r}）", name)
         return cls(**values)
 
+    def limits(self) -> dict[str, Any]:
+        return {attr: getattr(self, attr) for attr, _, _ in ENV_LIMITS.values()}
 
-async def _drain(receive: Receive, limit: int) -> None:
-    """Read and drop the rest of a request body, at most `limit` bytes."""
+
+async def _drain(receive: Receive, limit: int, timeout: float = 10.0) -> None:
+    """Read and drop the rest of a request body, at most `limit` bytes and `timeout` seconds."""
+    try:
+        await asyncio.wait_for(_drain_all(receive, limit), timeout)
+    except TimeoutError:
+        pass
+
+
+async def _drain_all(receive: Receive, limit: int) -> None:
     read = 0
     while read <= limit:
         message = await receive()
@@ -95,9 +132,10 @@ class Guard:
     (by Content-Length, and by counting the bytes of a chunked body), rejects a non-JSON body
     with 415, and names the rule-base version in a header on every response."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, version: str):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, version: str, body_timeout: float = 30.0):
         self.app = app
         self.max = max_body_bytes
+        self.body_timeout = body_timeout
         self.header = (errors.VERSION_HEADER.lower().encode(), version.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,6 +143,9 @@ class Guard:
             await self.app(scope, receive, send)
             return
         header = self.header
+        head = scope["method"] == "HEAD"
+        if head:  # HEAD is GET without the body (FastAPI routes GET only)
+            scope = {**scope, "method": "GET"}
 
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -112,6 +153,8 @@ class Guard:
                 if not any(k.lower() == header[0] for k, _ in headers):
                     headers.append(header)
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         headers = dict(scope.get("headers") or [])
@@ -140,8 +183,15 @@ class Guard:
                                f"请求体须为 JSON，请加请求头 Content-Type: application/json（{got}）", "Content-Type")
             return
         chunks, total = [], 0
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
         while True:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await self._reject(send_with_version, 408, "body_timeout",
+                                   f"请求体未在 {self.body_timeout:g} 秒内发送完毕（HAZARD_BODY_TIMEOUT），连接已关闭", "body")
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -254,16 +304,20 @@ DESCRIPTION = """\
 
 | 状态 | code | 情形 |
 | --- | --- | --- |
-| 400 | malformed_json / bad_content_length | 请求体不是合法 JSON；Content-Length 无效 |
+| 400 | malformed_json / duplicate_key / bad_http_request | 请求体不是 UTF-8 或合法 JSON、嵌套超过 32 层；同一对象中键重复；HTTP 格式无效（如 Content-Length） |
 | 404 | not_found / unknown_document / unknown_rule / unknown_sector / unknown_matter / unknown_stage | 地址或资源不存在 |
-| 405 | method_not_allowed | 方法不支持 |
-| 413 | body_too_large | 请求体超过字节上限（解析前检查） |
-| 413 | batch_too_large | 批量案例数超过上限 |
+| 405 | method_not_allowed | 方法不支持（GET 接口也接受 HEAD） |
+| 408 | header_timeout / body_timeout | 请求头或请求体未在时限内发完 |
+| 413 | body_too_large / batch_too_large / too_much_work | 请求体字节数、批量案例数、“案例×行业”判定数超过上限 |
 | 415 | unsupported_media_type | 请求体不是 application/json |
-| 422 | unknown_sector / unknown_fact / bad_value / out_of_range / no_edition_in_force / missing_sector / wrong_type / missing_field / unknown_field / bad_date … | 请求内容有误 |
+| 422 | unknown_sector / unknown_fact / bad_value / out_of_range / bad_text / no_edition_in_force / missing_sector / wrong_type / missing_field / unknown_field / bad_date / unknown_district … | 请求内容有误 |
+| 503 | too_many_connections | 本工作进程连接数已满 |
 | 500 | internal_error / engine_error | 不应发生；不返回堆栈 |
 
-**上限**（环境变量）：`HAZARD_MAX_BODY_BYTES`（请求体字节数，默认 1048576）、`HAZARD_MAX_BATCH`（批量案例数，默认 100）；
+**上限与超时**（环境变量）：`HAZARD_MAX_BODY_BYTES`（请求体字节数，默认 1048576）、`HAZARD_MAX_BATCH`（批量案例数，默认 100）、
+`HAZARD_MAX_JUDGEMENTS`（一次请求的“案例×行业”判定数，默认 100）、`HAZARD_MAX_QUESTIONS`（每个判定列出的问题数，默认 60）、
+`HAZARD_HEADER_TIMEOUT`（请求头时限，秒，默认 10）、`HAZARD_BODY_TIMEOUT`（请求体时限，秒，默认 30）、
+`HAZARD_KEEP_ALIVE`（空闲连接保留，秒，默认 5）、`HAZARD_MAX_CONNECTIONS`（每个工作进程的连接数，默认 256）；
 当前取值见 `GET /healthz`。
 """
 
@@ -278,7 +332,7 @@ _VERSION_HEADER_DOC = {errors.VERSION_HEADER: {"description": "规则库版本�
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "请求体不是合法 JSON", 404: "资源不存在", 413: "请求体或批量过大", 415: "请求体不是 JSON",
+    text = {400: "请求体不是合法 JSON，或 JSON 键重复", 404: "资源不存在", 413: "请求体、批量或判定数过大", 415: "请求体不是 JSON",
             422: "请求内容有误（未知行业、事实、取值、日期无版本施行等）", 500: "内部错误（不应发生）"}
     return {s: {"model": ErrorResponse, "description": text[s]} for s in statuses}
 
@@ -303,6 +357,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     """Build the API (the uvicorn factory: `uvicorn --factory api.server:create_app`)."""
     settings = settings or Settings.from_env()
     kb = prepare(kb or knowledge.default())
+    register_all()  # every ruleset in durable_rules' C engine now, as `hazard check` does
     rules = kb.rules
     documents = kb.documents
     try:
@@ -312,11 +367,36 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     # /docs and /redoc from assets shipped in the fastapi-offline package: they work without internet
     app = FastAPIOffline(title="重大事故隐患判定 API（hazard-judge）", version=f"{version}+rulebase.{kb.version}",
                          description=DESCRIPTION, openapi_tags=TAGS)
+    app.router.route_class = StrictRoute
     app.state.settings = settings
     app.state.kb = kb
+    protocol.VERSION = kb.version
     errors.install(app, kb.version)
     web.mount(app, kb, judge_case, CaseRequest)
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, version=kb.version)
+    app.include_router(register_api.router)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, version=kb.version,
+                       body_timeout=settings.body_timeout)
+    district_names = sorted(routing.routing_data().profile_names)
+
+    def check_work(*cases: Any) -> None:
+        """413 too_much_work when the request asks for more sector judgements than allowed."""
+        work = 0
+        for case in cases:
+            sectors = case.sectors if isinstance(case, CaseRequest) else (case.get("sectors") if isinstance(case, dict) else None)
+            work += len(sectors) if isinstance(sectors, list) and sectors else 1
+        if work > settings.max_judgements:
+            raise HazardError("too_much_work", f"一次请求最多判定 {settings.max_judgements} 个“案例×行业”（收到 {work} 个；"
+                                               "环境变量 HAZARD_MAX_JUDGEMENTS）；请分批提交", "cases", status=413)
+
+    def bounded(result: Judgement | MultiJudgement) -> Judgement | MultiJudgement:
+        """At most max_questions questions per judgement, the rest named in a warning."""
+        for j in result.judgements if isinstance(result, MultiJudgement) else [result]:
+            extra = len(j.questions) - settings.max_questions
+            if extra > 0:
+                j.questions = j.questions[:settings.max_questions]
+                j.warnings.append(f"另有 {extra} 个需补充的问题未列出（每次最多列出 {settings.max_questions} 个，"
+                                  "已按重要性排序）；请先回答以上问题后再次判定")
+        return result
 
     def sector_info() -> list[dict[str, Any]]:
         return [{"id": s.id, "label": s.label, "documents": [d.id for d in s.documents],
@@ -328,7 +408,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         """判定一个案例：给出结论（重大事故隐患 / 不构成 / 信息不足 / 无法判定）、逐条引用的条款原文、推理、
         未构成的情形、需补充的问题、提示与移交路由。事实可用 id 或中文名；取值可用 是/否、true/false、枚举值或数值。
         用 `sectors` 可一次按多个行业判定（返回各行业的判定与总结论）。"""
-        return Response(judgement_json(judge_case(case, kb)), media_type=JSON)
+        check_work(case)
+        return Response(judgement_json(bounded(judge_case(case, kb))), media_type=JSON)
 
     @app.post("/v1/judgements/batch", tags=["判定"], summary="批量判定", response_model=BatchResponse,
               responses=_BODY_ERRORS)
@@ -341,12 +422,13 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         if len(batch.cases) > settings.max_batch:
             raise HazardError("batch_too_large", f"一次最多提交 {settings.max_batch} 个案例（收到 {len(batch.cases)} 个；"
                                                  f"环境变量 {ENV_MAX_BATCH}）", "cases", status=413)
+        check_work(*batch.cases)
         # each judgement is serialised exactly as the single endpoint does and spliced in
         items: list[bytes] = []
         summary = {"major": 0, "not_major": 0, "insufficient": 0, "not_determined": 0, "error": 0}
         for i, raw in enumerate(batch.cases):
             try:
-                result = judge_case(CaseRequest.model_validate(raw), kb)
+                result = bounded(judge_case(CaseRequest.model_validate(raw), kb))
             except (HazardError, ValidationError) as exc:
                 items.append(errors.dumps({"index": i, "ok": False, "error": errors.case_error(exc)}))
                 summary["error"] += 1
@@ -407,7 +489,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
             raise unknown_sector(kb, sector, "sector", status=404)
         return _json(catalog.vocabulary(kb, sector))
 
-    district_query = Query(None, max_length=200, description="区县配置（默认为部署的区县）", examples=["乌达区"])
+    district_query = Query(None, max_length=200, description="区县：名称（如 乌达区）或 id（如 wuda），可选值见枚举；不接受文件路径。默认为部署的区县", examples=["乌达区"])
 
     @app.get("/v1/routes", tags=["移交"], summary="“一件事”事项列表", response_model=list[MatterOut],
              responses=_errors(422, 500))
@@ -434,15 +516,18 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     @app.get("/healthz", tags=["运行"], summary="服务状态", response_model=Health, responses=_errors(500))
     def healthz() -> Response:
         """服务可用时返回 ok，以及规则库版本、行业与当前上限。"""
-        return _json({"status": "ok", "rulebase_version": kb.version, "sectors": sector_info(),
-                      "worker": os.getpid(),
-                      "limits": {"max_body_bytes": settings.max_body_bytes, "max_batch": settings.max_batch}})
+        supervisor = workers.status()
+        degraded = supervisor is not None and supervisor["alive"] < supervisor["expected"]
+        return _json({"status": "degraded" if degraded else "ok", "rulebase_version": kb.version,
+                      "sectors": sector_info(), "worker": os.getpid(), "workers": supervisor,
+                      "limits": settings.limits()})
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes, tags=app.openapi_tags)
             document_engine_models(schema)
+            document_district(schema, district_names)
             for path in schema["paths"].values():
                 for operation in path.values():
                     for response in operation.get("responses", {}).values():
@@ -452,87 +537,3 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-# ---- `hazard serve` ---------------------------------------------------------------------------
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"端口须为整数（收到：{text!r}）") from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"端口须在 1–65535 之间（收到：{port}）")
-    return port
-
-
-def _workers(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"进程数须为整数（收到：{text!r}）") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"进程数须不小于 1（收到：{n}）")
-    return n
-
-
-def tcp_listener(sock: socket.socket) -> socket.socket:
-    """The same bound socket, marked IPPROTO_TCP and with TCP_NODELAY (see below)."""
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
-        family, kind = sock.family, sock.type
-        sock = socket.socket(family, kind, socket.IPPROTO_TCP, fileno=sock.detach())
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.set_inheritable(True)
-    return sock
-
-
-def _bind_tcp_socket_for_workers() -> None:
-    """With --workers N, uvicorn binds one listening socket in the parent as `socket(family)`, whose
-    `proto` is 0; asyncio then does not set TCP_NODELAY on the accepted connections (it checks
-    proto == IPPROTO_TCP), and a response written as headers + body waits for the client's delayed
-    ACK: ~40 ms per keep-alive request instead of ~1 ms (Kludex/uvicorn issue #3149, open at the
-    time of writing). Re-wrap the bound socket with its protocol; a no-op once uvicorn does it."""
-    import uvicorn.config
-
-    original = uvicorn.config.Config.bind_socket
-    if getattr(original, "hazard_tcp", False):
-        return
-
-    def bind_socket(self: Any) -> socket.socket:
-        return tcp_listener(original(self))
-
-    bind_socket.hazard_tcp = True  # type: ignore[attr-defined]
-    uvicorn.config.Config.bind_socket = bind_socket  # type: ignore[method-assign]
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from api import workers
-
-    Settings.from_env()  # a bad limit stops here, with its message, not in every worker
-    prepare()  # a broken knowledge base stops here (KnowledgeError), before any worker starts
-    options = {"log_level": args.log_level, "access_log": not args.no_access_log}
-    if args.workers > 1 and workers.supported():
-        return workers.serve(args.host, args.port, args.workers, options)
-    try:
-        workers.probe(args.host, args.port)
-    except OSError as exc:  # before uvicorn, which would say it in English after loading everything
-        return workers.port_error(args.host, args.port, exc)
-    if args.workers > 1:  # no SO_REUSEPORT on this platform: uvicorn's shared socket
-        _bind_tcp_socket_for_workers()
-    uvicorn.run("api.server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                **options)
-    return 0
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("serve", help="启动 HTTP API 服务（文档见 http://HOST:PORT/docs）",
-                              description="启动判定 HTTP API（FastAPI + uvicorn）。上限用环境变量 "
-                                          f"{ENV_MAX_BODY_BYTES}、{ENV_MAX_BATCH} 配置。")
-    p.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1，仅本机）")
-    p.add_argument("--port", type=_port, default=8000, help="端口（默认 8000）")
-    p.add_argument("--workers", type=_workers, default=1, help="工作进程数（默认 1）；规则引擎在进程内串行，多核请增加进程")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
-    p.add_argument("--no-access-log", action="store_true", help="不记录每个请求（压测时用）")
-    p.set_defaults(func=cmd_serve)

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from engine import catalog, knowledge, render
+from engine import catalog, render
 from engine.errors import HazardError
 from engine.knowledge import KnowledgeBase
 

@@ -9,8 +9,18 @@ also lacks IPPROTO_TCP, so Nagle stays on (see api.server.tcp_listener). With on
 worker both problems are gone: the kernel hashes each new connection to a worker.
 
 The parent checks the port, starts the workers (spawned: fresh interpreters, each compiling the
-rule base in its own durable_rules host), restarts a worker that dies, and on SIGINT/SIGTERM stops
-them all (SIGTERM: uvicorn finishes the requests in flight).
+rule base in its own durable_rules host) and keeps serving with the workers it has: a worker that
+dies is restarted after a back-off (0.5 s, doubling for each death in a row up to 30 s; a worker
+that ran a minute resets it), which is logged and shown in GET /healthz (`workers`: expected, alive,
+restarts; `status` "degraded" while one is missing). It stops only on SIGINT/SIGTERM (SIGTERM:
+uvicorn finishes the requests in flight).
+
+Keep-alive connections stay with the worker that accepted them; after a restart, new connections
+reach the new worker too (the kernel hashes each new connection over the listening sockets).
+
+Why not gunicorn (uvicorn workers, --reuse-port) or uvicorn's own supervisor: both share one
+listening socket between the workers, so the spreading problem above stays; benchmarks/load_api.py
+--supervisor hazard gunicorn uvicorn measures the three side by side (see README).
 """
 
 from __future__ import annotations
@@ -25,7 +35,13 @@ from typing import Any
 
 log = logging.getLogger("hazard.serve")
 
-FAST_DEATH_SECONDS = 10.0  # a worker that dies this soon after starting is a start-up failure, not restarted
+BACKOFF_FIRST = 0.5  # seconds before restarting a worker that died
+BACKOFF_MAX = 30.0
+STABLE_SECONDS = 60.0  # a worker that ran this long resets its back-off
+
+# Shared with the workers (multiprocessing.Array of 3 longs): expected, alive, restarts. Set in a
+# worker process before the app is built; None when the app runs without this supervisor.
+STATE: Any = None
 
 
 def port_error(host: str, port: int, exc: OSError) -> int:
@@ -80,52 +96,80 @@ def reserve(host: str, port: int) -> socket.socket:
     return guard
 
 
-def _worker(host: str, port: int, options: dict[str, Any]) -> None:
+def status() -> dict[str, int] | None:
+    """The supervisor's view for GET /healthz: {"expected", "alive", "restarts"}, or None."""
+    if STATE is None:
+        return None
+    expected, alive, restarts = list(STATE[:3])
+    return {"expected": expected, "alive": alive, "restarts": restarts}
+
+
+def _worker(host: str, port: int, options: dict[str, Any], state: Any) -> None:
     import uvicorn
 
+    from api import protocol
+
+    global STATE
+    STATE = state
     sock = worker_socket(host, port)
-    config = uvicorn.Config("api.server:create_app", factory=True, host=host, port=port, **options)
+    config = uvicorn.Config("api.server:create_app", factory=True, host=host, port=port,
+                           **protocol.uvicorn_options(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> int:
     """Run `workers` worker processes until SIGINT/SIGTERM; the exit code of the command."""
+    if not supported():
+        print("错误 [unsupported_platform]：本平台不支持 SO_REUSEPORT，无法启动多进程服务", file=sys.stderr)
+        return 1
     try:
         guard = reserve(host, port)
     except OSError as exc:
         return port_error(host, port, exc)
     ctx = multiprocessing.get_context("spawn")
+    state = ctx.Array("q", [workers, 0, 0], lock=False)
     procs: list[Any] = [None] * workers
     started = [0.0] * workers
+    deaths = [0] * workers  # deaths in a row, for the back-off
+    due: list[float | None] = [None] * workers  # when a dead worker is restarted
     stopping = False
 
     def start(i: int) -> None:
-        procs[i] = ctx.Process(target=_worker, args=(host, port, options), name=f"hazard-worker-{i}", daemon=False)
+        procs[i] = ctx.Process(target=_worker, args=(host, port, options, state), name=f"hazard-worker-{i}",
+                               daemon=False)
         procs[i].start()
         started[i] = time.monotonic()
+        due[i] = None
 
     def stop(*_: Any) -> None:
         nonlocal stopping
         stopping = True
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    code = 0
     try:
         for i in range(workers):
             start(i)
         print(f"hazard serve：http://{host}:{port}（{workers} 个工作进程，文档 /docs；Ctrl+C 停止）", flush=True)
         while not stopping:
-            time.sleep(0.2)
+            time.sleep(0.1)
+            now = time.monotonic()
             for i, proc in enumerate(procs):
-                if proc.is_alive() or stopping:
-                    continue
-                if time.monotonic() - started[i] < FAST_DEATH_SECONDS:
-                    print(f"错误 [worker_failed]：工作进程 {i} 启动后即退出（代码 {proc.exitcode}），停止服务",
-                          file=sys.stderr)
-                    code, stopping = 1, True
+                if stopping:
                     break
-                print(f"警告：工作进程 {i} 意外退出（代码 {proc.exitcode}），重新启动", file=sys.stderr, flush=True)
-                start(i)
+                if due[i] is not None:
+                    if now >= due[i]:
+                        log.warning("restarting worker %d", i)
+                        start(i)
+                        state[2] += 1
+                    continue
+                if proc.is_alive():
+                    continue
+                deaths[i] = 1 if now - started[i] >= STABLE_SECONDS else deaths[i] + 1
+                wait = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (deaths[i] - 1))
+                due[i] = now + wait
+                print(f"警告：工作进程 {i}（pid {proc.pid}）意外退出（代码 {proc.exitcode}），"
+                      f"{wait:g} 秒后重新启动；其余工作进程继续服务", file=sys.stderr, flush=True)
+            state[1] = sum(1 for p, d in zip(procs, due) if d is None and p is not None and p.is_alive())
     finally:
         for proc in procs:
             if proc is not None and proc.is_alive():
@@ -140,4 +184,4 @@ def serve(host: str, port: int, workers: int, options: dict[str, Any]) -> int:
         guard.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return code
+    return 0

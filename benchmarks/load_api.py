@@ -40,15 +40,20 @@ BODIES = [json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": f},
           for f in CASES]
 
 
-def request_bytes(port: int, body: bytes) -> bytes:
-    return (b"POST /v1/judgements HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+SECTORS = ["chemicals", "mines", "gas", "fire", "fireworks"]
+HEAVY = json.dumps({"cases": [{"sectors": SECTORS, "as_of": "2026-06-01", "facts": {}}] * 20}).encode()  # 100 judgements
+SMALL = json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": {"充装介质": "液氨"}}, ensure_ascii=False).encode()
+
+
+def request_bytes(port: int, body: bytes, path: bytes = b"/v1/judgements") -> bytes:
+    return (b"POST " + path + b" HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n%s" % (HOST.encode(), port, len(body), body))
 
 
 async def one_client(port: int, offset: int, deadline: float, budget: list[int], latencies: list[float],
-                     statuses: dict[int, int]) -> None:
+                     statuses: dict[int, int], requests: list[bytes] | None = None) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
-    requests = [request_bytes(port, b) for b in BODIES]
+    requests = requests or [request_bytes(port, b) for b in BODIES]
     i = offset
     try:
         while time.perf_counter() < deadline and budget[0] > 0:
@@ -87,6 +92,41 @@ async def measure(port: int, clients: int, seconds: float) -> dict:
             "non_200": sum(n for s, n in statuses.items() if s != 200), "client_cpu": client_cpu}
 
 
+async def spread(port: int, connections: int) -> list[int]:
+    """How many of `connections` simultaneous keep-alive connections each worker answers (GET /healthz
+    names the worker): the kernel's spreading, sorted, e.g. [16, 16]."""
+    async def one() -> int:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n" % HOST.encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(v) for k, _, v in (line.partition(b":") for line in head.split(b"\r\n")[1:])
+                          if k.strip().lower() == b"content-length")
+            return json.loads(await reader.readexactly(length))["worker"]
+        finally:
+            writer.close()
+    pids = await asyncio.gather(*(one() for _ in range(connections)))
+    return sorted((pids.count(p) for p in set(pids)), reverse=True)
+
+
+async def mixed(port: int, heavy: int, small: int, seconds: float) -> dict:
+    """Latency of one-fact judgements while `heavy` clients keep sending maximal batches (item 6 of
+    issue 10: a small request must not starve behind amplified ones)."""
+    heavy_req = [request_bytes(port, HEAVY, b"/v1/judgements/batch")]
+    small_req = [request_bytes(port, SMALL)]
+    lat_small: list[float] = []
+    lat_heavy: list[float] = []
+    st: dict[int, int] = {}
+    end = time.perf_counter() + seconds
+    await asyncio.gather(*(one_client(port, 0, end, [10**6], lat_heavy, st, heavy_req) for _ in range(heavy)),
+                         *(one_client(port, 0, end, [10**6], lat_small, st, small_req) for _ in range(small)))
+    lat_small.sort()
+    q = statistics.quantiles(lat_small, n=100, method="inclusive") if len(lat_small) > 1 else lat_small * 99
+    return {"small": len(lat_small), "p50": q[49] * 1000, "p99": q[98] * 1000, "worst": lat_small[-1] * 1000,
+            "heavy": len(lat_heavy), "heavy_p50": statistics.median(lat_heavy) * 1000 if lat_heavy else float("nan"),
+            "non_200": sum(n for s_, n in st.items() if s_ != 200)}
+
+
 def engine_rate(seconds: float) -> float:
     from engine.judge import judge, prepare
 
@@ -105,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement (default 5)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--supervisor", nargs="+", default=["hazard"], choices=["hazard", "gunicorn", "uvicorn"],
+                        help="process manager(s) to compare: hazard serve (own, one SO_REUSEPORT socket per "
+                             "worker), gunicorn with uvicorn workers and --reuse-port, uvicorn --workers")
+    parser.add_argument("--mixed", action="store_true",
+                        help="also: one-fact judgements (2 clients) while 8 clients send maximal batches")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.seconds > 60:
         parser.error("--seconds must be in (0, 60]")
@@ -115,23 +160,35 @@ def main(argv: list[str] | None = None) -> int:
     base = engine_rate(min(args.seconds, 3.0))
     print(f"in-process engine, no HTTP: {base:,.0f} judgements/s (one process)\n")
     rows = []
-    for workers in args.workers:
-        with running_server(workers=workers) as url:
-            port = int(url.rsplit(":", 1)[1])
-            for clients in args.clients:
-                r = asyncio.run(measure(port, clients, args.seconds))
-                rows.append((workers, clients, r))
-                print(f"  workers={workers} clients={clients:>2}: {r['rps']:8.0f} req/s", flush=True)
+    for sup in args.supervisor:
+        for workers in args.workers:
+            with running_server(workers=workers, supervisor=sup) as url:
+                port = int(url.rsplit(":", 1)[1])
+                for clients in args.clients:
+                    r = asyncio.run(measure(port, clients, args.seconds))
+                    r["spread"] = asyncio.run(spread(port, 32))
+                    rows.append((sup, workers, clients, r))
+                    print(f"  {sup} workers={workers} clients={clients:>2}: {r['rps']:8.0f} req/s", flush=True)
     print()
-    print(f"{'workers':>7} {'clients':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-200':>7}"
-          f" {'vs 1 worker':>11} {'vs engine':>9} {'client CPU':>10}")
-    single = {c: r["rps"] for w, c, r in rows if w == min(args.workers)}
-    for workers, clients, r in rows:
-        ratio = r["rps"] / single[clients] if clients in single else float("nan")
-        print(f"{workers:>7} {clients:>7} {r['requests']:>9} {r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
-              f" {r['non_200']:>7} {ratio:>10.2f}x {r['rps'] / base:>8.2f}x {r['client_cpu']:>9.0%}")
+    print(f"{'supervisor':>10} {'workers':>7} {'clients':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+          f" {'non-200':>7} {'vs 1 worker':>11} {'vs engine':>9} {'client CPU':>10}  spread of 32 connections")
+    single = {(s, c): r["rps"] for s, w, c, r in rows if w == min(args.workers)}
+    for sup, workers, clients, r in rows:
+        ratio = r["rps"] / single[(sup, clients)] if (sup, clients) in single else float("nan")
+        print(f"{sup:>10} {workers:>7} {clients:>7} {r['requests']:>9} {r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
+              f" {r['non_200']:>7} {ratio:>10.2f}x {r['rps'] / base:>8.2f}x {r['client_cpu']:>9.0%}  {r['spread']}")
     print("\nclient CPU: the load generator's share of one core; near 100 % it, not the server, sets the pace.")
-    return 1 if any(r["non_200"] for _, _, r in rows) else 0
+    if args.mixed:
+        for sup in args.supervisor:
+            workers = max(args.workers)
+            with running_server(workers=workers, supervisor=sup) as url:
+                m = asyncio.run(mixed(int(url.rsplit(":", 1)[1]), 8, 2, args.seconds))
+            print(f"\nmixed ({sup}, {workers} workers): one-fact judgements beside 8 clients sending batches of "
+                  f"100 empty judgements: {m['small']} small requests, p50 {m['p50']:.1f} ms, p99 {m['p99']:.1f} ms, "
+                  f"worst {m['worst']:.1f} ms; {m['heavy']} batches (median {m['heavy_p50']:.0f} ms); "
+                  f"non-200: {m['non_200']}")
+            rows.append((sup, workers, 0, {"non_200": m["non_200"]}))
+    return 1 if any(r["non_200"] for *_, r in rows) else 0
 
 
 if __name__ == "__main__":

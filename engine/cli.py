@@ -11,42 +11,79 @@ import datetime as dt
 import importlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from engine import catalog, knowledge, render
+from engine import catalog, knowledge, render, strictjson
 from engine.errors import EngineError, HazardError, KnowledgeError
 
-EXTENSIONS = ["engine.routing", "api.server"]
+# Sub-commands of other surfaces: module -> its `register(subparsers)`; the modules import their
+# heavy dependencies (FastAPI, networkx) only when their sub-command runs.
+EXTENSIONS = ["engine.routing.cli", "api.cli"]
+
+# Exit codes (documented in README): 0 done, 1 internal error (a bug; HAZARD_DEBUG=1 shows the trace),
+# 2 a user mistake (bad option, file, value), 3 a broken knowledge base, 4 the rule engine failed,
+# 130 interrupted (Ctrl+C).
+EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_KNOWLEDGE, EXIT_ENGINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _date(text: str) -> dt.date:
+    if not isinstance(text, str):
+        raise HazardError("bad_date", f"日期须为 YYYY-MM-DD 格式的文字（收到：{text!r}）", "as_of")
     try:
-        return dt.date.fromisoformat(text)
+        if not _ISO_DAY.fullmatch(text.strip()):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise HazardError("bad_date", f"日期须为 YYYY-MM-DD 格式（收到：{text!r}）", "as_of") from None
+        raise HazardError("bad_date", f"日期须为 YYYY-MM-DD 格式且须存在（收到：{text!r}）", "as_of") from None
 
 
 def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
+CASE_KEYS = {"sector", "as_of", "facts", "found_by", "complete", "venue", "in_park", "town", "district"}
+
+
 def read_case(path: str) -> dict[str, Any]:
-    """A case file: {"sector", "as_of", "facts": {...}} or just a mapping of facts."""
+    """A case file: {"sector", "as_of", "facts": {...}, …} or just a mapping of facts. Parsed strictly
+    (engine.strictjson: UTF-8, no duplicate keys, bounded nesting); every field of the right type."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise HazardError("bad_file", f"无法读取案例文件 {path}：这是目录", "facts") from None
     except OSError as exc:
-        raise HazardError("bad_file", f"无法读取案例文件 {path}：{exc.strerror}", "facts") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HazardError("malformed_json", f"案例文件 {path} 不是合法 JSON（第 {exc.lineno} 行：{exc.msg}）", "facts") from None
+        raise HazardError("bad_file", f"无法读取案例文件 {path}：{exc.strerror or exc}", "facts") from None
+    data = strictjson.loads(raw, what=f"案例文件 {path} ")
     if not isinstance(data, dict):
         raise HazardError("bad_facts", f"案例文件 {path} 须为 JSON 对象", "facts")
+    case = data if "facts" in data else {"facts": data}
+    found = strictjson.bad_value(case)
+    if found:
+        raise HazardError(found[0], f"案例文件 {path}：{found[1]}", found[2])
+    if not isinstance(case["facts"], dict):
+        raise HazardError("bad_facts", f"案例文件 {path} 的 facts 须为对象（事实名 → 取值）", "facts")
+    for name, value in case["facts"].items():
+        if isinstance(value, (dict, list)):
+            raise HazardError("wrong_type", f"案例文件 {path}：事实“{name}”的取值须为 是/否、数值或文字", f"facts.{name}")
     if "facts" in data:
-        return data
-    return {"facts": data}
+        unknown = sorted(set(data) - CASE_KEYS)
+        if unknown:
+            raise HazardError("unknown_field", f"案例文件 {path} 有不认识的字段 {unknown}（可用：{sorted(CASE_KEYS)}）",
+                              unknown[0])
+        for key in ("sector", "found_by", "venue", "town", "district", "as_of"):
+            if case.get(key) is not None and not isinstance(case[key], str):
+                raise HazardError("wrong_type", f"案例文件 {path}：{key} 须为文字（收到：{case[key]!r}）", key)
+        for key in ("complete", "in_park"):
+            if case.get(key) is not None and not isinstance(case[key], bool):
+                raise HazardError("wrong_type", f"案例文件 {path}：{key} 须为 true 或 false（不加引号；收到：{case[key]!r}）",
+                                  key)
+    return case
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
@@ -63,13 +100,17 @@ def cmd_judge(args: argparse.Namespace) -> int:
             raise HazardError("bad_fact_syntax", f"--fact 须写成 事实=取值（收到：{item!r}）", "fact")
         name, value = item.split("=", 1)
         facts[name.strip()] = value.strip()
+    found = strictjson.bad_value(facts, "facts")
+    if found:
+        raise HazardError(found[0], found[1], found[2])
     sector = args.sector or case.get("sector")
     if not sector:
         raise HazardError("missing_sector", "请用 --sector 指定行业（如 chemicals）", "sector")
-    as_of = args.as_of or (case.get("as_of") and _date(str(case["as_of"]))) or None
+    as_of = args.as_of or (case.get("as_of") and _date(case["as_of"])) or None
     context = {"found_by": args.found_by or case.get("found_by")}
-    context.update({k: case[k] for k in ("in_park", "venue") if k in case})
-    result = judge(sector, facts, as_of, complete=args.complete or bool(case.get("complete")), context=context)
+    context.update({k: case[k] for k in ("in_park", "venue", "town", "district") if case.get(k) is not None})
+    complete = args.complete or case.get("complete") is True
+    result = judge(sector, facts, as_of, complete=complete, context=context)
     if args.record:
         from engine import cli_checklist
 
@@ -116,8 +157,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Load, validate and compile every knowledge file; print what is there."""
     from engine.judge import prepare
 
+    from engine.compiler import register_all
+    from engine.routing.cli import check as check_routes
+
     kb = knowledge.load(args.path) if args.path else knowledge.default()
+    if not kb.sectors:
+        raise KnowledgeError(str(kb.root), "目录中没有任何行业（须有 <行业>/vocabulary.yaml）；请检查 --path")
     prepare(kb)
+    register_all()  # exactly as the server: every ruleset registered with durable_rules' C engine
+    if args.path is None or Path(args.path).resolve() == knowledge.DEFAULT_ROOT.resolve():
+        check_routes(kb)  # the routing data belongs to the shipped knowledge base
     for hook in CHECKS:
         hook(kb)
     for sector in kb.sectors.values():
@@ -128,7 +177,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-# Extra whole-knowledge checks other modules register (e.g. every rule has a route).
+# Extra whole-knowledge checks (callables taking the KnowledgeBase); the routing check is called directly.
 CHECKS: list = []
 
 
@@ -161,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine import cli_ask
 
     cli_ask.add_parser(sub, _date)
+    from engine import cli_register
+
+    cli_register.add_parser(sub, _date)
 
     p = sub.add_parser("criteria", help="列出已知判定标准及其条款、规则")
     p.add_argument("--sector")
@@ -198,24 +250,32 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except HazardError as exc:
         field = f"（字段：{exc.field}）" if exc.field else ""
-        print(f"错误 [{exc.code}]：{exc.message}{field}", file=sys.stderr)
-        return 2
+        print(_printable(f"错误 [{exc.code}]：{exc.message}{field}"), file=sys.stderr)
+        return EXIT_USER
     except KnowledgeError as exc:
-        print(f"错误 [knowledge_invalid]：{exc}", file=sys.stderr)
-        return 3
+        print(_printable(f"错误 [knowledge_invalid]：{exc}"), file=sys.stderr)
+        return EXIT_KNOWLEDGE
     except EngineError as exc:
-        print(f"错误 [engine_error]：{exc}", file=sys.stderr)
-        return 4
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "未知原因"
+        print(_printable(f"错误 [engine_error]：规则引擎执行出错（{first[:200]}）；请将命令与案例反馈给维护人员"),
+              file=sys.stderr)
+        return EXIT_ENGINE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `hazard criteria | head`: the reader left, nothing to report
         sys.stdout = open(os.devnull, "w")
         return 0
     except Exception as exc:  # never a bare stack trace for a user
         if os.environ.get("HAZARD_DEBUG"):
             raise
-        print(f"错误 [internal_error]：内部错误（{type(exc).__name__}: {exc}）；设置 HAZARD_DEBUG=1 可查看详情", file=sys.stderr)
-        return 1
+        print(_printable(f"错误 [internal_error]：内部错误（{type(exc).__name__}）；设置 HAZARD_DEBUG=1 可查看详情"),
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _printable(text: str) -> str:
+    """A message that can be written whatever the terminal's encoding (lone surrogates escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,16 @@ def _host() -> durable_engine.Host:
 _host()
 
 
+def register_all() -> None:
+    """Register every ruleset compiled so far with durable_rules' C engine now (it otherwise happens at
+    the first judgement): `hazard check` and the server's start-up find a ruleset the C side rejects.
+    EngineError names the problem."""
+    try:
+        _host()
+    except Exception as exc:  # durable_rules raises plain Exception with the C engine's message
+        raise EngineError(f"规则集未能在 durable_rules 引擎中注册：{exc}") from None
+
+
 @dataclass
 class CNode:
     """A node of a compiled rule tree: the condition and its id in the network."""

@@ -339,7 +339,7 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     return result
 
 
-HOOK_MODULES = ["engine.routing"]  # modules that register POST_PROCESSORS when imported
+HOOK_MODULES = ["engine.routing.hook"]  # modules that register POST_PROCESSORS when imported
 
 
 @lru_cache(maxsize=1)

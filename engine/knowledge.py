@@ -60,7 +60,26 @@ class KnowledgeBase:
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
     """YAML 1.1 reads `no`, `yes`, `on`, `off` as booleans; experts write `no:` for a clause
-    number, so only true/false are booleans here."""
+    number, so only true/false are booleans here. A key written twice in one mapping (e.g. two
+    `when:` in a rule, of which YAML silently keeps the last) is an error naming the key and line."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue  # an unhashable key: the base constructor reports it
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"键“{key}”在同一映射中出现两次（第 {first} 行与第 {key_node.start_mark.line + 1} 行）；"
+                                    "YAML 只会保留后一个，请删去多余的一个", key_node.start_mark)
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -180,17 +199,23 @@ def _check_sector(sector: Sector) -> None:
 def _check_cycles(doc: Document, file: str) -> None:
     """A derived fact must not depend on itself: forward chaining would never settle."""
     deps: dict[str, set[str]] = {}
+    rules: dict[str, str] = {}
     for rule in doc.rules:
         if rule.then.kind == "derive":
             used = {l.fact for l in logic.leaves(rule.condition)}
+            if rule.unless is not None:  # a cycle through `unless` never settles either
+                used |= {l.fact for l in logic.leaves(rule.defeater)}
             deps[rule.then.fact] = used
+            rules[rule.then.fact] = rule.id
     state: dict[str, int] = {}
 
     def visit(fact: str, path: list[str]) -> None:
         if state.get(fact) == 2 or fact not in deps:
             return
         if state.get(fact) == 1:
-            raise KnowledgeError(file, f"推导循环：{' → '.join(path + [fact])}")
+            cycle = path[path.index(fact):] + [fact] if fact in path else path + [fact]
+            raise KnowledgeError(file, f"推导循环（含 unless 排除条件）：{' → '.join(cycle)}",
+                                 "、".join(dict.fromkeys(rules[f] for f in cycle if f in rules)))
         state[fact] = 1
         for dep in deps[fact]:
             visit(dep, path + [fact])
@@ -200,8 +225,27 @@ def _check_cycles(doc: Document, file: str) -> None:
         visit(fact, [])
 
 
+_YEAR_SUFFIX = re.compile(r"-\d{4}$")
+
+
+def _same_document(a: Document, b: Document) -> bool:
+    """Two editions of one document: the same title, or ids differing only in the year (GB35181-2017/-2025)."""
+    stem_a, stem_b = _YEAR_SUFFIX.sub("", a.id), _YEAR_SUFFIX.sub("", b.id)
+    return a.title.strip() == b.title.strip() or (stem_a != a.id and stem_a == stem_b)
+
+
+def _overlap(a: Document, b: Document) -> bool:
+    far = dt.date.max
+    return a.effective <= (b.expires or far) and b.effective <= (a.expires or far)
+
+
 def _check_editions(sector: Sector) -> None:
     docs = {d.id: d for d in sector.documents}
+    for i, a in enumerate(sector.documents):
+        for b in sector.documents[i + 1:]:
+            if _same_document(a, b) and _overlap(a, b) and b.replaces != a.id and a.replaces != b.id:
+                raise KnowledgeError(sector.files[b.id], f"{b.id} 与 {a.id} 是同一文件的两个版本，施行期重叠却没有 replaces "
+                                                         "关系：两版会同时适用；请写 replaces 并给旧版写失效日 expires")
     for doc in sector.documents:
         file = sector.files[doc.id]
         if doc.expires is not None and doc.expires < doc.effective:

@@ -525,7 +525,9 @@ def test_serve_subcommand_is_registered():
     from engine.cli import build_parser
 
     args = build_parser().parse_args(["serve"])
-    assert (args.host, args.port, args.workers, args.func) == ("127.0.0.1", 8000, 1, server.cmd_serve)
+    from api import cli as api_cli
+
+    assert (args.host, args.port, args.workers, args.func) == ("127.0.0.1", 8000, 1, api_cli.cmd_serve)
     args = build_parser().parse_args(["serve", "--host", "127.0.0.1", "--port", "8123", "--workers", "3"])
     assert (args.port, args.workers) == (8123, 3)
     for bad in (["serve", "--port", "70000"], ["serve", "--workers", "0"], ["serve", "--port", "x"]):
@@ -542,7 +544,9 @@ def test_worker_listener_is_marked_tcp_so_connections_get_nodelay():
     raw.bind(("127.0.0.1", 0))
     address = raw.getsockname()
     assert raw.proto == 0  # what uvicorn's Config.bind_socket creates
-    sock = server.tcp_listener(raw)
+    from api import cli as api_cli
+
+    sock = api_cli.tcp_listener(raw)
     try:
         assert sock.proto == socket.IPPROTO_TCP and sock.getsockname() == address
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

@@ -84,7 +84,9 @@ def test_check_fails_when_an_adjustment_tests_a_fact_the_sector_lacks():
 
 
 def test_hook_is_registered_once_and_every_judgement_gets_a_route():
-    assert POST_PROCESSORS.count(routing._post_process) == 1
+    from engine.routing import hook
+
+    assert POST_PROCESSORS.count(hook._post_process) == 1
     j = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"})
     assert j.verdict == "major" and j.route["lead"]["id"] == "yjj" and j.route["rule"] == "CHEM-2017-07"
 
@@ -289,7 +291,7 @@ def test_cli_reports_broken_routing_data_at_start_up(data_copy, monkeypatch, cap
     routing._data.cache_clear()
     routing._router.cache_clear()
     try:
-        assert main(["criteria"]) == 3
+        assert main(["route", "消防"]) == 3
         assert "未知部门 “nobody”" in capsys.readouterr().err
     finally:
         monkeypatch.delenv(routing.ROOT_ENV)
@@ -306,12 +308,29 @@ def test_district_from_environment(monkeypatch):
     assert routing.chain("燃气", "使用")["stages"][0]["lead"]["name"] == "住房和城乡建设局"
 
 
-def test_district_from_a_file_path(tmp_path):
+def test_operator_profile_from_the_configured_folder_chosen_by_name(tmp_path, monkeypatch):
+    (tmp_path / "my.yaml").write_text("id: my\ndistrict: 我的区\nextends: 乌达区\nnames:\n  yjj: 我区应急管理局\n",
+                                      encoding="utf-8")
+    monkeypatch.setenv(routing.PROFILE_DIR_ENV, str(tmp_path))
+    for name in ("my", "我的区", " 我的区 "):
+        c = routing.chain("危险化学品", "生产储存", name)
+        assert c["district"] == "我的区" and c["stages"][0]["lead"]["name"] == "我区应急管理局"
+
+
+def test_a_path_never_chooses_a_profile(tmp_path):
+    """Issue 10 item 1: a district value is a name, never a file the process opens."""
     path = tmp_path / "my.yaml"
-    path.write_text(f"id: my\ndistrict: 我的区\nextends: {ROUTING / 'profiles' / 'wuda.yaml'}\nnames:\n  yjj: 我区应急管理局\n",
-                    encoding="utf-8")
-    c = routing.chain("危险化学品", "生产储存", str(path))
-    assert c["district"] == "我的区" and c["stages"][0]["lead"]["name"] == "我区应急管理局"
+    path.write_text("id: my\ndistrict: 我的区\nextends: wuda\nnames: {}\n", encoding="utf-8")
+    for ref in (str(path), "/dev/zero", "../profiles/wuda.yaml", "wuda.yaml", "profiles/wuda", "/tmp"):
+        with pytest.raises(HazardError) as err:
+            routing.chain("燃气", None, ref)
+        assert err.value.code == "unknown_district" and "乌达区（wuda）" in err.value.message
+
+
+def test_district_by_chinese_name_or_id():
+    by_name, by_id = routing.chain("燃气", "使用", "乌达区"), routing.chain("燃气", "使用", "wuda")
+    assert by_name == by_id and by_name["district"] == "乌达区"
+    assert routing.chain("燃气", "使用", "示例县（演示用）")["stages"][0]["lead"]["name"] == "县住房和城乡建设委员会"
 
 
 # ---- quotes are verbatim ----------------------------------------------------------------------
