@@ -117,7 +117,12 @@ class _Ruleset:
             self.rules.append(compiled)
             self.roots.setdefault(root.id, []).append(compiled)
         self.facts_used = {leaf.fact for leaf in self.leaves.values()}
-        self.scope_facts = {leaf.fact for leaf in logic.leaves(scope)} if scope is not None else set()
+        # facts only the document's scope tests: knowing nothing but these settles no rule here. A scope
+        # fact a rule also tests (e.g. the 工贸 industry that selects an article) is not one of them.
+        rule_facts = {leaf.fact for r in rules
+                      for node in [r.condition] + ([r.defeater] if r.unless is not None else [])
+                      for leaf in logic.leaves(node)}
+        self.scope_facts = ({leaf.fact for leaf in logic.leaves(scope)} if scope is not None else set()) - rule_facts
         self._sessions: dict[str, _Scratch] = {}
         self._build()
 
