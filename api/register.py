@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from api.strict import StrictRoute
 from engine.errors import HazardError
 
-router = APIRouter(prefix="/v1/register", tags=["台账"], route_class=StrictRoute)
+def _documented_errors() -> dict[int | str, dict[str, Any]]:
+    from api.schemas import ErrorResponse
+
+    text = {400: "请求体不是合法 JSON", 401: "缺少或无效的访问密钥", 403: "该角色无权进行此操作", 404: "隐患不存在或无权查看",
+            409: "状态不允许该操作，或已被他人修改（返回当前状态）", 413: "请求体过大", 415: "请求体不是 JSON", 422: "请求内容有误（字段、日期、事实等）",
+            500: "内部错误（不应发生）"}
+    return {status: {"model": ErrorResponse, "description": t} for status, t in text.items()}
+
+
+router = APIRouter(prefix="/v1/register", tags=["台账"], route_class=StrictRoute, responses=_documented_errors())
 
 
 @lru_cache(maxsize=1)

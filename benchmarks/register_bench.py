@@ -47,7 +47,8 @@ def fill(reg: Register, n: int) -> None:
                 "finding_id": i + 1, "unit_id": i % 1000 + 1, "snapshot_id": i + 1,
                 "status": rng.choice(lc.STATES), "version": 1, "sector": SECTORS[i % 5], "area": AREAS[i % 1000 % 6],
                 "clauses": [{"document": "D", "number": "N", "clause": str(i % 40)}], "lead": LEADS[i % 4],
-                "partners": [], "found_on": dt.date(2025, 1, 1) + dt.timedelta(days=i % 600),
+                "partners": [], "partners_key": "|", "found_on": dt.date(2025, 1, 1) + dt.timedelta(days=i % 600),
+                "found_month": (dt.date(2025, 1, 1) + dt.timedelta(days=i % 600)).strftime("%Y-%m"),
                 "deadline": dt.date(2025, 3, 1) + dt.timedelta(days=i % 600), "plan": {}, "supervision": {},
                 "escalations": [], "created_at": now} for i in rows])
 

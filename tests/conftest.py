@@ -10,6 +10,23 @@ import pytest
 _STEPS = Path(__file__).parent / "steps"
 pytest_plugins = sorted(f"tests.steps.{p.stem}" for p in _STEPS.glob("*.py") if p.stem != "__init__")
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory):
+    """The register and quiz progress write to a database: in tests, a throw-away one, never the user's."""
+    import os
+
+    base = tmp_path_factory.mktemp("data")
+    old = {k: os.environ.get(k) for k in ("HAZARD_DATABASE_URL", "XDG_DATA_HOME")}
+    os.environ["HAZARD_DATABASE_URL"] = f"sqlite:///{base / 'hazard.db'}"
+    os.environ["XDG_DATA_HOME"] = str(base)
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "criteria"
 
 

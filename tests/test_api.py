@@ -359,7 +359,7 @@ def test_judgement_carries_the_route(client):
 
 @pytest.mark.parametrize("method,path,status,code", [
     ("GET", "/v1/nothing", 404, "not_found"),
-    ("GET", "/", 404, "not_found"),
+    ("GET", "/nope", 404, "not_found"),  # "/" is the web page (tests/test_web.py)
     ("DELETE", "/v1/judgements", 405, "method_not_allowed"),
     ("GET", "/v1/judgements", 405, "method_not_allowed"),
     ("PUT", "/v1/documents/CHEM-2017", 405, "method_not_allowed"),
