@@ -202,3 +202,21 @@ def test_every_rule_appears_in_a_construction_scenario(doc):
     no_near = sorted({r.clause for r in doc.rules if r.then.kind == "major_hazard"} - {
         line.split("|")[1].strip() for line in near.splitlines() if line.strip().startswith("| 第")})
     assert not no_near, f"以下条款没有近似情形场景：{no_near}"
+
+
+READINGS = {  # rules that add a reading of ours to the single source: their own mark must name both
+    "CONST-2024-04-04c": "严重缺陷", "CONST-2024-13-07": "有隧道工程", "CONST-2024-16": "技术目录",
+    **{f"CONST-2024-08-06{x}": "任一项" for x in "abc"}, **{f"CONST-2024-08-07{x}": "任一项" for x in "abcd"},
+    **{f"CONST-2024-11-02{x}": "逗号并列" for x in "abc"}, **{f"CONST-2024-11-04{x}": "任一类" for x in "abcd"},
+    **{f"CONST-2024-13-05{x}": "顿号并列" for x in "ab"},
+}
+
+
+def test_the_readings_list_is_complete(doc):
+    assert {r.id for r in doc.rules if r.unverified} == set(READINGS)
+
+
+@pytest.mark.parametrize("rule_id,reading", sorted(READINGS.items()))
+def test_our_readings_are_marked_beside_the_single_source(kb, rule_id, reading):
+    _, rule = kb.rules[rule_id]
+    assert rule.unverified and "单一来源" in rule.unverified and reading in rule.unverified, rule_id
