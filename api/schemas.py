@@ -87,7 +87,7 @@ class CaseRequest(Request):
     facts: dict[StrictStr, FactValue] = Field(
         default_factory=dict, max_length=MAX_FACTS,
         description="现场事实：事实 id 或中文名 → 取值。事实名见 GET /v1/vocabulary/{sector}",
-        examples=[{"充装介质": "液氨", "充装使用万向管道充装系统": "否"}])
+        examples=[{"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}])
     as_of: Optional[IsoDate] = Field(
         None, description="检查日期（YYYY-MM-DD，默认今天）；据此选用当日施行的判定标准版本",
         examples=["2026-06-01"])
@@ -110,7 +110,7 @@ CASE_EXAMPLES = {
     "major": {
         "summary": "液氨充装未使用万向管道充装系统（重大事故隐患）",
         "value": {"sector": "chemicals", "as_of": "2026-06-01",
-                  "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
+                  "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
     },
     "insufficient": {
         "summary": "只知道涉及重点监管危险化工工艺（信息不足，返回需补充的问题）",
@@ -128,7 +128,7 @@ CASE_EXAMPLES = {
     },
     "several": {
         "summary": "一个检查发现涉及多个行业（sectors）",
-        "value": {"sectors": ["chemicals"], "as_of": "2026-06-01", "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
+        "value": {"sectors": ["chemicals"], "as_of": "2026-06-01", "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
     },
 }
 

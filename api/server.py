@@ -29,7 +29,7 @@ import logging
 import os
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from fastapi import Body, FastAPI, Path, Query
 from fastapi.encoders import jsonable_encoder
@@ -48,7 +48,8 @@ from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest
 from engine import catalog, knowledge, routing
 from engine.errors import EngineError, HazardError
 from engine.compiler import register_all
-from engine.judge import VERDICT_ZH, judge, prepare
+from engine.judge import VERDICT_ZH, prepare
+from engine.pipeline import judge
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
 
@@ -252,16 +253,18 @@ def _overall(verdicts: list[str]) -> str:
     return "insufficient" if "insufficient" in verdicts else "not_determined"
 
 
-def judge_case(case: CaseRequest, kb: KnowledgeBase) -> Judgement | MultiJudgement:
+def judge_case(case: CaseRequest, kb: KnowledgeBase, all_questions: bool = False) -> Judgement | MultiJudgement:
     """One case: a Judgement for `sector`; for `sectors`, each fact goes to every listed sector whose
-    vocabulary knows it, each sector is judged, and the verdicts are combined."""
+    vocabulary knows it, each sector is judged, and the verdicts are combined. `all_questions`: every
+    question, not only the most decisive few (?questions=all)."""
     if case.sector is not None and case.sectors is not None:
         raise HazardError("conflicting_fields", "sector 与 sectors 只能填写一个", "sectors")
     if case.sector is None and case.sectors is None:
         raise HazardError("missing_sector", f"请用 sector 指定行业（可选：{'、'.join(kb.sectors)}）", "sector")
     context = _context(case)
     if case.sector is not None:
-        return judge(case.sector, case.facts, case.as_of, complete=case.complete, kb=kb, context=context)
+        return judge(case.sector, case.facts, case.as_of, complete=case.complete, kb=kb, context=context,
+                     all_questions=all_questions)
     ids = case.sectors or []
     for i, sector_id in enumerate(ids):
         if sector_id not in kb.sectors:
@@ -277,7 +280,8 @@ def judge_case(case: CaseRequest, kb: KnowledgeBase) -> Judgement | MultiJudgeme
                                               f"可用 GET /v1/vocabulary/{{sector}} 查看", f"facts.{name}")
         for s in owners:
             shares[s][name] = value
-    results = [judge(s, shares[s], case.as_of, complete=case.complete, kb=kb, context=context) for s in ids]
+    results = [judge(s, shares[s], case.as_of, complete=case.complete, kb=kb, context=context,
+                     all_questions=all_questions) for s in ids]
     verdict = _overall([r.verdict for r in results])
     return MultiJudgement(verdict=verdict, verdict_zh=VERDICT_ZH[verdict], sectors=list(ids), judgements=results,
                           rulebase_version=kb.version)
@@ -404,12 +408,14 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
 
     @app.post("/v1/judgements", tags=["判定"], summary="判定一个检查发现", response_model=JudgementResult,
               responses={**_BODY_ERRORS, 200: _judgement_examples(kb)})
-    def post_judgement(case: CaseRequest = Body(openapi_examples=CASE_EXAMPLES)) -> Response:
+    def post_judgement(case: CaseRequest = Body(openapi_examples=CASE_EXAMPLES),
+                       questions: Literal["top", "all"] = Query(
+                           "top", description="需补充的问题：top 只列最关键的几个（其余给出条数），all 列出全部")) -> Response:
         """判定一个案例：给出结论（重大事故隐患 / 不构成 / 信息不足 / 无法判定）、逐条引用的条款原文、推理、
         未构成的情形、需补充的问题、提示与移交路由。事实可用 id 或中文名；取值可用 是/否、true/false、枚举值或数值。
         用 `sectors` 可一次按多个行业判定（返回各行业的判定与总结论）。"""
         check_work(case)
-        return Response(judgement_json(bounded(judge_case(case, kb))), media_type=JSON)
+        return Response(judgement_json(bounded(judge_case(case, kb, questions == "all"))), media_type=JSON)
 
     @app.post("/v1/judgements/batch", tags=["判定"], summary="批量判定", response_model=BatchResponse,
               responses=_BODY_ERRORS)

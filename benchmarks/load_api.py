@@ -128,7 +128,8 @@ async def mixed(port: int, heavy: int, small: int, seconds: float) -> dict:
 
 
 def engine_rate(seconds: float) -> float:
-    from engine.judge import judge, prepare
+    from engine.judge import prepare
+    from engine.pipeline import judge
 
     prepare()
     cases = [json.loads(b)["facts"] for b in BODIES]

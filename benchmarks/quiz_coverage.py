@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from engine import examples, knowledge, logic  # noqa: E402
-from engine.judge import judge  # noqa: E402
+from engine.pipeline import judge  # noqa: E402
 
 
 def main() -> int:

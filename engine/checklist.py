@@ -274,7 +274,8 @@ def judge_filled(checklist: Checklist, answers: dict[str, Any], *, kb: Knowledge
     are listed, never taken as "not found"), 不构成 only when every item is settled false.
     Raises HazardError for values that cannot be read (naming the fact).
     """
-    from engine.judge import VERDICT_ZH, judge
+    from engine.judge import VERDICT_ZH
+    from engine.pipeline import judge
 
     kb = kb or knowledge.default()
     sector = kb.sectors[checklist.sector]

@@ -1,14 +1,14 @@
 """The `hazard` command: judge a case, list the criteria, explain a rule, check the knowledge base.
 
-Other surfaces add subcommands through EXTENSIONS (module path -> its `register(subparsers)`),
-so the CLI core does not import them.
+Sub-commands implemented elsewhere (`hazard route`, `hazard serve`) are added by an explicit call
+to their module's `register(subparsers)` in build_parser (no import-time registration); `hazard
+check` calls the routing check explicitly.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
 import json
 import os
 import re
@@ -18,10 +18,6 @@ from typing import Any
 
 from engine import catalog, knowledge, render, strictjson
 from engine.errors import EngineError, HazardError, KnowledgeError
-
-# Sub-commands of other surfaces: module -> its `register(subparsers)`; the modules import their
-# heavy dependencies (FastAPI, networkx) only when their sub-command runs.
-EXTENSIONS = ["engine.routing.cli", "api.cli"]
 
 # Exit codes (documented in README): 0 done, 1 internal error (a bug; HAZARD_DEBUG=1 shows the trace),
 # 2 a user mistake (bad option, file, value), 3 a broken knowledge base, 4 the rule engine failed,
@@ -87,7 +83,7 @@ def read_case(path: str) -> dict[str, Any]:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    from engine.judge import judge
+    from engine.pipeline import judge
 
     if args.checklist or args.sheet:
         from engine import cli_checklist
@@ -110,7 +106,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     context = {"found_by": args.found_by or case.get("found_by")}
     context.update({k: case[k] for k in ("in_park", "venue", "town", "district") if case.get(k) is not None})
     complete = args.complete or case.get("complete") is True
-    result = judge(sector, facts, as_of, complete=complete, context=context)
+    result = judge(sector, facts, as_of, complete=complete, context=context, all_questions=args.all_questions)
     if args.record:
         from engine import cli_checklist
 
@@ -167,18 +163,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     register_all()  # exactly as the server: every ruleset registered with durable_rules' C engine
     if args.path is None or Path(args.path).resolve() == knowledge.DEFAULT_ROOT.resolve():
         check_routes(kb)  # the routing data belongs to the shipped knowledge base
-    for hook in CHECKS:
-        hook(kb)
     for sector in kb.sectors.values():
         for d in sector.documents:
             encoded = sum(c.status == "encoded" for c in d.clauses)
             print(f"{sector.id:10} {d.id:22} {d.status:12} 条款 {len(d.clauses):3}（已编码 {encoded}） 规则 {len(d.rules)}")
     print(f"知识库检查通过：{kb.root}，版本 {kb.version}")
     return 0
-
-
-# Extra whole-knowledge checks (callables taking the KnowledgeBase); the routing check is called directly.
-CHECKS: list = []
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="检查日期（默认今天），据此选用施行中的版本")
     p.add_argument("--found-by", help="发现问题的部门（用于移交）")
     p.add_argument("--complete", action="store_true", help="检查已全部完成：未报告的情形视为未发现")
+    p.add_argument("--all-questions", action="store_true", help="列出全部待补充的问题（默认只列最关键的几个）")
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.add_argument("--checklist", metavar="filled.xlsx", help="判定一份已填写的检查表（hazard checklist 生成）")
     p.add_argument("-o", "--output", metavar="result.xlsx", help="与 --checklist 连用：写出带逐项结论的检查表")
@@ -233,14 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", help="知识库目录（默认内置 knowledge/）")
     p.set_defaults(func=cmd_check)
 
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+    # sub-commands implemented in their own modules, added by explicit calls (no registry); these
+    # modules import their heavy dependencies (networkx, FastAPI) only when their sub-command runs
+    from api import cli as api_cli
+    from engine.routing import cli as routing_cli
+
+    routing_cli.register(sub)  # hazard route
+    api_cli.register(sub)  # hazard serve
     return parser
 
 

@@ -28,7 +28,7 @@ def ask(sector: str, facts: dict[str, str], as_of=None, stdin=None, stdout=None)
     from rich.console import Console
 
     from engine import render
-    from engine.judge import judge
+    from engine.pipeline import judge
 
     out = Console(file=stdout or sys.stdout, highlight=False, soft_wrap=True)
     stdin = stdin or sys.stdin
@@ -67,7 +67,7 @@ def ask(sector: str, facts: dict[str, str], as_of=None, stdin=None, stdout=None)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from engine.judge import judge
+    from engine.pipeline import judge
 
     facts: dict[str, str] = {}
     for item in args.fact or []:

@@ -117,7 +117,11 @@ class _Ruleset:
             self.rules.append(compiled)
             self.roots.setdefault(root.id, []).append(compiled)
         self.facts_used = {leaf.fact for leaf in self.leaves.values()}
-        self.scope_facts = {leaf.fact for leaf in logic.leaves(scope)} if scope is not None else set()
+        # scope facts that no rule of this ruleset tests itself (a rule may narrow its document's
+        # scope with the same fact, e.g. 121号 一 "危险化学品生产、经营单位" within 化工和危险化学品单位)
+        own = {leaf.fact for r in rules for node in (r.condition, r.defeater) if node is not None
+               for leaf in logic.leaves(node)}
+        self.scope_facts = ({leaf.fact for leaf in logic.leaves(scope)} - own) if scope is not None else set()
         self._sessions: dict[str, _Scratch] = {}
         self._build()
 
@@ -198,7 +202,13 @@ class _Ruleset:
         """Judge one fact set. Only facts some leaf tests are asserted, so an unknown fact is
         a normal outcome, not a MessageNotHandledException."""
         relevant = {k: v for k, v in facts.items() if k in self.facts_used and v is not None}
-        if not relevant or (relevant.keys() <= self.scope_facts and logic.evaluate(self.scope, facts) is not False):
+        # a number known only as a comparison outcome enters as the truth of each leaf it decides
+        decided = {nid: leaf.truth(relevant[leaf.fact]) for nid, leaf in self.leaves.items()
+                   if isinstance(relevant.get(leaf.fact), logic.Outcome)}
+        decided = {nid: t for nid, t in decided.items() if t is not None}
+        relevant = {k: v for k, v in relevant.items() if not isinstance(v, logic.Outcome)}
+        if not decided and (not relevant or (relevant.keys() <= self.scope_facts
+                                             and logic.evaluate(self.scope, facts) is not False)):
             # nothing but an applicable scope is known: no rule here can settle (saves a session
             # per ruleset for the scope fact every mines or gas case gives)
             return RunResult({}, {r.rule.id: None for r in self.rules}, {})
@@ -206,6 +216,16 @@ class _Ruleset:
         host = _host()
         scratch = _Scratch(given=given)
         payload = [{"sid": sid, "t": "f", "id": k, "v": to_network(v)} for k, v in relevant.items()]
+        payload += [{"sid": sid, "t": "c", "id": nid, "v": t} for nid, t in decided.items() if nid in self.parents]
+        for nid, t in decided.items():  # a rule that is a single decided leaf concludes here
+            for r in self.roots.get(nid, []):
+                scratch.rules[r.rule.id] = t
+                target = r.rule.then.fact if r.rule.then.kind == "derive" else None
+                if target and target not in given:
+                    scratch.derived[target] = t
+        if not payload:  # only single-leaf rules, decided by comparison outcomes
+            rules = {r.rule.id: scratch.rules.get(r.rule.id) for r in self.rules}
+            return RunResult(dict(decided), rules, scratch.derived)
         with ENGINE_LOCK:
             self._sessions[sid] = scratch
             try:
@@ -221,6 +241,7 @@ class _Ruleset:
         if "exception" in state:
             raise EngineError(f"规则引擎执行出错（{self.doc.id}）：{state['exception']}")
         truth = {f["id"]: f["v"] for f in network if f.get("t") == "c"}
+        truth.update(decided)
         rules = {r.rule.id: scratch.rules.get(r.rule.id) for r in self.rules}
         # a root that is a plain leaf feeds no gate; its truth is only in the rule record
         for r in self.rules:

@@ -130,6 +130,8 @@ def near_misses(sector: Sector, doc: Document, rule: Rule, major: Example) -> li
     for fact_id, value in major.facts.items():
         for other in _alternatives(sector.facts[fact_id], value, doc):
             facts = {**major.facts, fact_id: other}
+            if doc.scope_condition is not None and logic.evaluate(doc.scope_condition, facts) is False:
+                continue  # outside the document's scope (e.g. not a 化工 unit): no document judges it
             if evaluate_document(doc, facts)[0][rule.id] is False:
                 leaf = next((l for l in logic.leaves(_whole(doc, rule)) if l.fact == fact_id), None)
                 out.append(Example(rule, facts, leaf))

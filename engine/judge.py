@@ -1,26 +1,36 @@
-"""Judge one case: pick the editions in force, run their compiled rulesets, explain the outcome.
+"""Judge one finding: pick the editions in force, run their compiled rulesets, explain the outcome.
 
 The verdict follows the three-answer rule of the design: a concluded major hazard makes
-重大事故隐患; otherwise any open relevant rule makes 信息不足 (with the questions that settle it);
-only when every relevant rule is false is it 不构成. A rule is relevant when the case gives a fact
-it tests (directly or through a fact derived from it), so a finding is judged against the
-situations it touches, not against the whole standard at once.
+重大事故隐患 (an unanswered 除外 exception is listed as 除外情形待核实, it does not withhold it);
+otherwise any open relevant rule makes 信息不足 (with the questions that settle it, the most decisive
+first); only when every relevant rule is false is it 不构成 (就所报事实). A rule is relevant when the
+finding gives a fact that reaches its situation: context facts (`scope: true`, what kind of unit or
+place this is, and conclusions drawn only from them) and exception facts select or defeat rules but
+never make one part of the finding. Every given fact is used by a document applied or named in a
+warning. Routing is not done here: engine.pipeline calls judge, then routing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from engine import knowledge, logic
+from engine import comparisons
+from engine import questions as qrank
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
 from engine.facts import format_value, parse_facts
+
+try:  # cross-edition links (same_as / replaced_by) are read by engine.facts where it has them
+    from engine.facts import translate_editions
+except ImportError:  # pragma: no cover - until engine.facts carries the links
+    translate_editions = None
 from engine.knowledge import KnowledgeBase, Sector
-from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, Question, Reason)
+from engine.model import FRAGMENT_STARTS
+from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, PendingException, Question, Reason,
+                          Rule)
 
 VERDICT_ZH = {
     "major": "重大事故隐患",
@@ -30,9 +40,6 @@ VERDICT_ZH = {
 }
 
 _compiled: dict[tuple[str, str], CompiledDocument] = {}
-
-# Hooks other modules register (e.g. routing), so the engine does not import them.
-POST_PROCESSORS: list[Callable[[Judgement, dict[str, Any]], None]] = []
 
 
 def compiled(kb: KnowledgeBase, doc: Document) -> CompiledDocument:
@@ -54,6 +61,15 @@ def prepare(kb: KnowledgeBase | None = None) -> KnowledgeBase:
 def doc_ref(doc: Document) -> DocumentRef:
     return DocumentRef(id=doc.id, title=doc.title, number=doc.number, issuer=doc.issuer,
                        effective=doc.effective, expires=doc.expires)
+
+
+def show_value(fact: Any, value: Any) -> Any:
+    """A value as shown: a comparison outcome as the words it was given in."""
+    return value.text if isinstance(value, logic.Outcome) else format_value(fact, value)
+
+
+def plain_value(value: Any) -> Any:
+    return value.text if isinstance(value, logic.Outcome) else value
 
 
 def condition_text(leaf: logic.Leaf, sector: Sector) -> str:
@@ -98,7 +114,7 @@ def _reasons(ctx: _Context, node: CNode, want: bool) -> list[Reason]:
                 source = rule.rule.id
                 below = _reasons(ctx, rule.when, bool(ctx.value(leaf.fact)))
         text = condition_text(leaf, ctx.sector)
-        return [Reason(fact=leaf.fact, label=fact.label, value=ctx.value(leaf.fact),
+        return [Reason(fact=leaf.fact, label=fact.label, value=plain_value(ctx.value(leaf.fact)),
                        condition=text if want else f"不满足：{text}", source=source, derived_from=below)]
     gate = node.node
     child_want = (not want) if gate.kind == "not" else want
@@ -121,7 +137,7 @@ def _failed(ctx: _Context, node: CNode) -> list[str]:
     if isinstance(node.node, logic.Leaf):
         leaf = node.node
         fact = ctx.sector.facts[leaf.fact]
-        got = format_value(fact, ctx.value(leaf.fact))
+        got = show_value(fact, ctx.value(leaf.fact))
         return [f"要求 {condition_text(leaf, ctx.sector)}，实际为 {got}"]
     gate = node.node
     if gate.kind == "not":
@@ -154,12 +170,128 @@ def _unknown_facts(ctx: _Context, node: CNode, seen: set[str]) -> list[str]:
     return out
 
 
-def _finding(ctx: _Context, r: CompiledRule) -> Finding:
+def _whole_situation(rule: Rule, clause_text: str) -> str:
+    """The situation as an inspector reads it: the rule's part of the clause when it is a sentence of
+    its own, the whole clause when the part is a fragment (e.g. "或者制度未有效执行")."""
+    situation = (rule.situation or "").strip()
+    if not situation or situation.startswith(FRAGMENT_STARTS) or len(situation) < 6:
+        return clause_text or situation
+    return situation
+
+
+
+
+def _exception_clause(doc: Document, clause_no: str) -> tuple[str, str]:
+    """The clause that states a rule's 除外 exception: its own, or the lead-in of the item it belongs to
+    (e.g. 第二十条（五） for 第二十条（五）1．), whichever says 除外."""
+    own = doc.clause(clause_no)
+    if own is not None and own.text and "除外" in own.text:
+        return clause_no, own.text
+    parents = [c for c in doc.clauses if c.no != clause_no and clause_no.startswith(c.no) and c.text and "除外" in c.text]
+    if parents:
+        best = max(parents, key=lambda c: len(c.no))
+        return best.no, best.text or ""
+    return clause_no, (own.text or "") if own is not None else ""
+
+
+def _pending_exceptions(ctx: _Context, r: CompiledRule) -> list[PendingException]:
+    """The unanswered facts of a 除外 exception (a derived exception as one question, not its
+    grounds), each with its question and the clause that states it."""
+    out: dict[str, PendingException] = {}
+    for leaf in logic.leaves(r.unless.node):
+        fid = leaf.fact
+        if fid in out or ctx.value(fid) is not None:
+            continue
+        fact = ctx.sector.facts[fid]
+        deriver = ctx.deriving_rule(fid)
+        clause_no, text = _exception_clause(ctx.cdoc.doc, deriver.rule.clause if deriver else r.rule.clause)
+        out[fid] = PendingException(fact=fid, label=fact.label, question=fact.question, clause=clause_no, text=text)
+    return list(out.values())
+
+
+def _finding(ctx: _Context, r: CompiledRule, pending: list[PendingException] | None = None) -> Finding:
     rule = r.rule
     clause = ctx.cdoc.doc.clause(rule.clause)
     return Finding(rule_id=rule.id, kind=rule.then.kind, document=doc_ref(ctx.cdoc.doc), clause=rule.clause,
                    text=clause.text if clause else "", situation=rule.situation,
-                   reasoning=_reasons(ctx, r.when, True), unverified=rule.unverified or (clause.unverified if clause else None))
+                   reasoning=_reasons(ctx, r.when, True), unverified=rule.unverified or (clause.unverified if clause else None),
+                   exceptions_pending=pending or [])
+
+
+def _not_met(doc: Document, rule: Rule, failed: list[str], defeated_by: str | None = None) -> NotMet:
+    clause = doc.clause(rule.clause)
+    return NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause, kind=rule.then.kind,
+                  situation=_whole_situation(rule, clause.text if clause and clause.text else ""),
+                  failed=failed, defeated_by=defeated_by)
+
+
+# ---- relevance: which rules a finding touches ------------------------------------------------
+
+_situation_cache: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+
+
+def situation_facts(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -> dict[str, frozenset[str]]:
+    """For each rule of a document, the facts that reach its situation: the facts its condition
+    tests, and through derived facts the facts those are concluded from; without the context facts
+    (`scope: true`: what kind of unit or place this is, and conclusions drawn only from them) and
+    without the facts of a 除外 exception (an exception is no finding). A finding giving none of
+    them is not judged against that rule."""
+    key = (kb.version, cdoc.doc.id)
+    if key in _situation_cache:
+        return _situation_cache[key]
+    out: dict[str, frozenset[str]] = {}
+    doc = cdoc.doc
+    doc_scope = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope is not None else set()
+    for r in cdoc.rules:
+        found: set[str] = set()
+        stack = [r.when] + ([r.unless] if r.unless is not None and r.rule.unless_kind == "condition" else [])
+        seen: set[str] = set()
+        while stack:
+            node = stack.pop()
+            if isinstance(node.node, logic.Leaf):
+                fid = node.node.fact
+                if fid in seen:
+                    continue
+                seen.add(fid)
+                if not sector.facts[fid].scope:
+                    found.add(fid)
+                deriver = cdoc.derivers.get(fid)
+                if deriver is not None:
+                    stack.append(deriver.when)
+                    if deriver.unless is not None and deriver.rule.unless_kind == "condition":
+                        stack.append(deriver.unless)
+            else:
+                stack.extend(node.children)
+        if not found:
+            # the situation is itself made of context facts (e.g. 甲、乙类仓库设置在地下室): they are the finding
+            found = {leaf.fact for leaf in logic.leaves(r.rule.condition)} - doc_scope
+        out[r.rule.id] = frozenset(found)
+    _situation_cache[key] = out
+    return out
+
+
+def _reaches(ctx: _Context, r: CompiledRule, given: set[str]) -> bool:
+    """Whether a given (non-context) fact bears on the open rule `r` through a condition that is not
+    false: directly, or through a derived fact that is not concluded false."""
+    stack = [r.when] + ([r.unless] if r.unless is not None and r.rule.unless_kind == "condition" else [])
+    seen: set[str] = set()
+    while stack:
+        node = stack.pop()
+        if ctx.truth(node) is False:
+            continue
+        if not isinstance(node.node, logic.Leaf):
+            stack.extend(node.children)
+            continue
+        fid = node.node.fact
+        if fid in given:
+            return True
+        deriver = ctx.deriving_rule(fid) if fid not in ctx.facts else None
+        if deriver is not None and fid not in seen:
+            seen.add(fid)
+            stack.append(deriver.when)
+            if deriver.unless is not None and deriver.rule.unless_kind == "condition":
+                stack.append(deriver.unless)
+    return False
 
 
 def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, Any], kb: KnowledgeBase,
@@ -170,17 +302,34 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
     notes: list[str] = []
     major_possible = False  # some major-hazard rule is not settled false (it is true or may still become true)
     open_violations: list[str] = []
+    contexts: dict[str, _Context] = {}
+    rule_docs: dict[str, str] = {}
     for doc in docs:
         cdoc = compiled(kb, doc)
         ctx = _Context(sector, cdoc, cdoc.run(facts), facts)
+        contexts[doc.id] = ctx
         derived.update(ctx.run.derived)
+        touching = situation_facts(kb, sector, cdoc)
         for r in cdoc.rules:
             rule = r.rule
             if rule.then.kind == "derive":
                 continue
-            parts = [r.when] + ([r.unless] if r.unless is not None else [])
-            relevant = not cdoc.touching[rule.id].isdisjoint(facts)
+            rule_docs[rule.id] = doc.id
+            relevant = not touching[rule.id].isdisjoint(facts)
             outcome = ctx.run.rules.get(rule.id)
+            if relevant and outcome is None:
+                # an open rule is part of the finding only where a given fact bears on it without being
+                # ruled out: a fact that only rules one part of a situation out (e.g. two of the
+                # elements counted by 5.3.3 absent) does not bring the rest of it into the finding
+                relevant = _reaches(ctx, r, touching[rule.id] & facts.keys())
+            exception = rule.unless_kind == "exception" and r.unless is not None
+            if (outcome is None and exception and not complete and ctx.truth(r.when) is True
+                    and (r.scope is None or ctx.truth(r.scope) is True) and ctx.truth(r.unless) is None):
+                # a 除外 exception nobody has shown: the situation stands; the exception is to be verified
+                finding = _finding(ctx, r, _pending_exceptions(ctx, r))
+                (hazards if rule.then.kind == "major_hazard" else violations).append(finding)
+                major_possible = major_possible or rule.then.kind == "major_hazard"
+                continue
             major_possible = major_possible or (rule.then.kind == "major_hazard" and outcome is not False)
             if outcome is True:
                 (hazards if rule.then.kind == "major_hazard" else violations).append(_finding(ctx, r))
@@ -189,22 +338,17 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
                 continue
             if outcome is False:
                 if r.scope is not None and ctx.truth(r.scope) is False:
-                    failed = ["不适用：" + "；".join(_failed(ctx, r.scope))]
-                    not_met.append(NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause,
-                                          kind=rule.then.kind, failed=failed))
+                    not_met.append(_not_met(doc, rule, ["不适用：" + "；".join(_failed(ctx, r.scope))]))
                 elif r.unless is not None and ctx.truth(r.when) is not False and ctx.truth(r.unless) is True:
                     # withheld by an exclusion (also when the situation itself is still open)
                     why = "；".join(_grounds(x) for x in _reasons(ctx, r.unless, True))
-                    not_met.append(NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause, kind=rule.then.kind,
-                                          failed=[f"排除情形成立：{why}"], defeated_by=why))
+                    not_met.append(_not_met(doc, rule, [f"排除情形成立：{why}"], why))
                 else:
-                    not_met.append(NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause,
-                                          kind=rule.then.kind, failed=_failed(ctx, r.when)))
+                    not_met.append(_not_met(doc, rule, _failed(ctx, r.when)))
                 continue
             # open
             if complete and ctx.truth(r.when) is not True:
-                not_met.append(NotMet(rule_id=rule.id, document=doc.id, clause=rule.clause, kind=rule.then.kind,
-                                      failed=["检查已完成：未报告该情形的事实，视为未发现"]))
+                not_met.append(_not_met(doc, rule, ["检查已完成：未报告该情形的事实，视为未发现"]))
                 continue
             if complete and ctx.truth(r.when) is True:
                 # the situation is present and only an exclusion (or scope) is unanswered
@@ -214,24 +358,34 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
                 continue
             (open_rules if rule.then.kind == "major_hazard" else open_violations).append(rule.id)
             seen: set[str] = set()
+            # an exception is not asked before the situation: it cannot keep a major hazard open
+            parts = [r.when] + ([r.unless] if r.unless is not None and not exception else [])
             for part in ([r.scope] if r.scope is not None else []) + parts:
                 for fact in _unknown_facts(ctx, part, seen):
                     question_rules.setdefault(fact, []).append(rule.id)
     return dict(hazards=hazards, violations=violations, not_met=not_met, open_rules=open_rules,
-                question_rules=question_rules, derived=derived, notes=notes,
-                major_possible=major_possible, open_violations=open_violations)
+                question_rules=question_rules, derived=derived, notes=notes, contexts=contexts,
+                rule_docs=rule_docs, major_possible=major_possible, open_violations=open_violations)
 
 
-def _questions(sector: Sector, question_rules: dict[str, list[str]], open_rules: list[str]) -> list[Question]:
-    """Most open rules settled first; ties keep the order the rules ask them in (a derived fact
+def _questions(sector: Sector, question_rules: dict[str, list[str]], open_rules: list[str],
+               ranking: dict[str, tuple[int, int]] | None = None, prefer: dict[str, int] | None = None) -> list[Question]:
+    """The most decisive first: facts whose answer alone can make the verdict 重大事故隐患, then
+    facts whose answer alone settles an open situation, then the rest; within each, the facts
+    bearing on most open rules first; ties keep the order the rules ask them in (a derived fact
     before the facts it is derived from, since one answer to it settles them all)."""
-    items = [(fid, rules) for fid, rules in question_rules.items() if set(rules) & set(open_rules)]
-    items.sort(key=lambda x: -len(set(x[1]) & set(open_rules)))
+    wanted = set(open_rules)
+    items = [(i, fid, rules) for i, (fid, rules) in enumerate(question_rules.items()) if set(rules) & wanted]
+    ranking = ranking or {}
+    tiers = {0: "major", 1: "settle", 2: "more"}
+    prefer = prefer or {}
+    items.sort(key=lambda x: (ranking.get(x[1], (2, 0))[0], -prefer.get(x[1], 0), -len(set(x[2]) & wanted), x[0]))
     out = []
-    for fid, rules in items:
+    for _, fid, rules in items:
         fact = sector.facts[fid]
         out.append(Question(fact=fid, label=fact.label, question=fact.question, type=fact.type,
-                            values=fact.values, unit=fact.unit, open_rules=sorted(set(rules) & set(open_rules))))
+                            values=fact.values, unit=fact.unit, open_rules=sorted(set(rules) & wanted),
+                            decides=tiers[ranking.get(fid, (2, 0))[0]]))
     return out
 
 
@@ -246,25 +400,50 @@ def _replaced_encoded(sector: Sector, doc: Document) -> Document | None:
     return None
 
 
-def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = None, *, complete: bool = False,
-          kb: KnowledgeBase | None = None, context: dict[str, Any] | None = None) -> Judgement:
-    """Judge one case. `raw_facts` maps fact ids or Chinese labels to values."""
-    kb = kb or knowledge.default()
+DEFAULT_QUESTIONS = 3  # questions shown unless all are asked for; the count of the rest is given
+
+
+def verdict_term(sector: Sector, verdict: str) -> str:
+    """The verdict in the sector's own words (e.g. 重大火灾隐患 for fire), else the general term."""
+    return sector.verdict_terms.get(verdict) or VERDICT_ZH[verdict]
+
+
+def _sector(kb: KnowledgeBase, sector_id: str) -> Sector:
     sector = kb.sectors.get(sector_id)
     if sector is None:
         raise HazardError("unknown_sector", f"未知行业“{sector_id}”；可选：{'、'.join(kb.sectors)}", "sector")
+    return sector
+
+
+def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = None, *, complete: bool = False,
+          kb: KnowledgeBase | None = None, all_questions: bool = False) -> Judgement:
+    """Judge one case without routing (engine.pipeline adds the route). `raw_facts` maps fact ids or
+    Chinese labels to values (read by engine.facts.parse_facts); `as_of` is the inspection date
+    (default today). Raises HazardError for an unknown sector, fact or value, or a date with no
+    edition in force."""
+    kb = kb or knowledge.default()
+    sector = _sector(kb, sector_id)
+    return judge_facts(sector, comparisons.read_facts(sector, raw_facts), as_of, complete=complete, kb=kb,
+                       all_questions=all_questions)
+
+
+def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = None, *, complete: bool = False,
+                kb: KnowledgeBase | None = None, all_questions: bool = False) -> Judgement:
+    """Judge typed facts (fact id -> value) of one sector: the editions in force on `as_of`, their
+    rules, the verdict with its reasons, the questions (the most decisive first; the top
+    DEFAULT_QUESTIONS unless `all_questions`) and a warning for every given fact no document in
+    force uses."""
+    kb = kb or knowledge.default()
     as_of = as_of or dt.date.today()
-    facts = parse_facts(sector, raw_facts)
-    in_force = knowledge.documents_in_force(sector, as_of)
+    all_in_force = knowledge.documents_in_force(sector, as_of)
     # a document whose scope the given facts rule out (e.g. a non-coal standard for a coal mine) does not
     # apply: it is neither judged nor warned about; an open scope keeps it (its rules then ask for the fact)
-    in_scope = [d for d in in_force
+    in_force = [d for d in all_in_force
                 if d.scope is None or logic.evaluate(d.scope_condition, facts) is not False]
-    if in_force and not in_scope:
-        known = "；".join(f"{d.number}（{d.effective} 起）" for d in in_force)
+    if all_in_force and not in_force:
+        known = "；".join(f"{d.number}（{d.effective} 起）" for d in all_in_force)
         raise HazardError("no_edition_in_force",
                           f"{as_of} 施行的{sector.label}判定标准（{known}）均不适用于所给对象", "as_of")
-    in_force = in_scope
     if not in_force:
         known = "；".join(f"{d.number}（{d.effective} 起）" for d in sector.documents)
         raise HazardError("no_edition_in_force",
@@ -281,17 +460,21 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         for doc in pending:
             old = _replaced_encoded(sector, doc)
             if old is not None and old.expires is not None:
-                reference = judge(sector_id, raw_facts, old.expires, complete=complete, kb=kb)
+                reference = judge_facts(sector, facts, old.expires, complete=complete, kb=kb,
+                                        all_questions=all_questions)
                 reference.warnings.insert(0, f"仅供参考：以下按已被替代的 {old.number} 分析，不构成 {as_of} 的判定。")
                 warnings.append(f"现行 {doc.number} 尚未编码，不能作出判定；附 {old.number} 下的分析仅供参考，不作为判定结论。")
-        result = Judgement(verdict="not_determined", verdict_zh=VERDICT_ZH["not_determined"], sector=sector.id,
-                           as_of=as_of, documents=[doc_ref(d) for d in pending], warnings=warnings,
-                           facts=facts, reference=reference, rulebase_version=kb.version)
-        _post_process(result, context)
-        return result
+        return Judgement(verdict="not_determined", verdict_zh=verdict_term(sector, "not_determined"),
+                         sector=sector.id, as_of=as_of, documents=[doc_ref(d) for d in pending],
+                         warnings=_once(warnings), facts=_plain(facts), reference=reference, rulebase_version=kb.version)
     for doc in encoded:
         if doc.coverage_note:
             warnings.append(f"{doc.number}：{doc.coverage_note}")
+    given = facts
+    edition_notes: list[str] = []
+    if translate_editions is not None:  # a fact given under another edition's label (engine.facts)
+        facts, edition_notes = translate_editions(sector, facts, encoded)
+        warnings.extend(edition_notes)
     parts = _judge_documents(sector, encoded, facts, kb, complete)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
     violation_questions = parts["question_rules"]
@@ -301,6 +484,16 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         verdict = "insufficient"
     elif any(n.kind == "major_hazard" for n in parts["not_met"]):
         verdict = "not_major"
+    elif complete:
+        # the inspection is finished and reported no situation of any rule: none was found; the
+        # situations the given context points to (e.g. 充装介质 -> the filling clause) are listed
+        verdict = "not_major"
+        warnings.append("检查已完成，所报事实未涉及任何判定情形，视为未发现重大事故隐患。")
+        for doc in encoded:
+            ctx = parts["contexts"][doc.id]
+            for rid in _pointed(ctx, facts):
+                rule = ctx.cdoc.doc.rules[[r.id for r in ctx.cdoc.doc.rules].index(rid)]
+                parts["not_met"].append(_not_met(doc, rule, ["检查已完成：未报告该情形的事实，视为未发现"]))
     elif not parts["major_possible"]:
         # every major-hazard rule in force came out false (e.g. out of its document's scope), or there
         # is none (only violation rules apply): the verdict is settled, with nothing left to ask
@@ -310,15 +503,27 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
         verdict = "insufficient"
         warnings.append("所给事实未涉及任何判定情形，无法判断；请按下列问题补充现场事实。")
         counts: dict[str, list[str]] = {}
+        # the situations the given context (or an exception answered) points to come first, e.g. the
+        # self-ignition clauses for 开采煤层自燃倾向性; the document scope (矿山类别) points to all
+        affinity: dict[str, int] = {}
         for doc in encoded:
-            # a document's scope bears on every one of its rules: asked first, one answer settles which apply
-            scope = list(logic.leaves(doc.scope_condition)) if doc.scope is not None else []
-            for rule in doc.rules:
-                if rule.then.kind == "major_hazard":
-                    for leaf in scope + list(logic.leaves(rule.condition)):
-                        if not sector.facts[leaf.fact].derived:
-                            counts.setdefault(leaf.fact, []).append(rule.id)
+            affinity.update(_pointed(parts["contexts"][doc.id], facts))
+        for doc in encoded:
+            ctx = parts["contexts"][doc.id]
+            cdoc = ctx.cdoc
+            for r in cdoc.rules:
+                if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(r.rule.id) is False:
+                    continue
+                if affinity and r.rule.id not in affinity:
+                    continue
+                seen: set[str] = set()
+                # a document's scope bears on every one of its rules: one answer settles which apply
+                for part in ([r.scope] if r.scope is not None else []) + [r.when]:
+                    for fid in _unknown_facts(ctx, part, seen):
+                        counts.setdefault(fid, []).append(r.rule.id)
+                parts["rule_docs"][r.rule.id] = doc.id
         parts["question_rules"] = counts
+        parts["prefer"] = {fid: max(affinity.get(r, 0) for r in rules) for fid, rules in counts.items()}
         open_rules = sorted({r for rs in counts.values() for r in rs})
     warnings.extend(parts["notes"])
     if parts["open_violations"]:
@@ -329,27 +534,176 @@ def judge(sector_id: str, raw_facts: dict[str, Any], as_of: dt.date | None = Non
     for h in hazards:
         if h.unverified:
             warnings.append(f"规则 {h.rule_id} 所依据的条文或解读未经充分核实：{h.unverified}")
-    result = Judgement(
-        verdict=verdict, verdict_zh=VERDICT_ZH[verdict], sector=sector.id, as_of=as_of,
-        documents=[doc_ref(d) for d in encoded + pending], hazards=hazards, violations=parts["violations"],
+        for e in h.exceptions_pending:
+            warnings.append(f"规则 {h.rule_id}：除外情形待核实——{e.label}（条款 {e.clause}）")
+    named = {fid for fid in given if any(f"“{sector.facts[fid].label}”" in n for n in edition_notes)}
+    warnings.extend(unused_fact_warnings(sector, {k: v for k, v in given.items() if k not in named}, encoded, as_of, kb))
+    questions: list[Question] = []
+    omitted = 0
+    if verdict == "insufficient":
+        wanted = {fid: rules for fid, rules in parts["question_rules"].items()
+                  if fid not in facts and fid not in parts["derived"] and set(rules) & set(open_rules)}
+        ranking = qrank.rank(sector.facts, {d.id: _probe(kb, d) for d in encoded}, facts,
+                             {fid: [r for r in rules if r in set(open_rules)] for fid, rules in wanted.items()},
+                             parts["rule_docs"])
+        questions = _questions(sector, wanted, open_rules, ranking, parts.get("prefer"))
+        split = _either_way(sector, encoded, facts, [q.fact for q in questions if q.decides == "major"],
+                            parts["contexts"], parts["rule_docs"], kb)
+        if split is not None:
+            hazards, note = split
+            verdict, questions = "major", []
+            warnings.append(note)
+        if not all_questions and len(questions) > DEFAULT_QUESTIONS:
+            omitted = len(questions) - DEFAULT_QUESTIONS
+            questions = questions[:DEFAULT_QUESTIONS]
+    return Judgement(
+        verdict=verdict, verdict_zh=verdict_term(sector, verdict), sector=sector.id, as_of=as_of,
+        on_reported_facts=verdict == "not_major" and not complete and parts["major_possible"],
+        documents=[doc_ref(d) for d in encoded], hazards=hazards, violations=parts["violations"],
         not_met=parts["not_met"], open_rules=open_rules if verdict == "insufficient" else parts["open_rules"],
-        questions=_questions(sector, parts["question_rules"], open_rules) if verdict == "insufficient" else [],
-        warnings=warnings, facts=facts, derived=parts["derived"], rulebase_version=kb.version)
-    _post_process(result, context)
-    return result
+        questions=questions, questions_omitted=omitted,
+        warnings=_once(warnings), facts=_plain(facts), derived=parts["derived"], rulebase_version=kb.version)
 
 
-HOOK_MODULES = ["engine.routing.hook"]  # modules that register POST_PROCESSORS when imported
+def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], candidates_facts: list[str],
+                contexts: dict[str, _Context], rule_docs: dict[str, str], kb: KnowledgeBase) -> tuple[list[Finding], str] | None:
+    """A case decided whatever the answer: a missing fact for which every possible answer concludes
+    some major hazard (e.g. 第十八条 "未制定……制度，或者制度未有效执行" when the rules were not
+    enforced: not made -> the first situation, made -> the second). Returns the findings, one per
+    concluding rule, and a note saying so; None when no such fact."""
+    docs = {d.id: d for d in encoded}
+    for fid in candidates_facts:
+        fact = sector.facts[fid]
+        by_value: dict[Any, str] = {}
+        values: list[Any] = []
+        for doc in encoded:
+            ctx = contexts[doc.id]
+            probe = _probe(kb, doc)
+            tried = qrank.candidates(fact, probe)
+            values += [v for v in tried if v not in values]
+            for r in ctx.cdoc.rules:
+                rid = r.rule.id
+                if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(rid) is False \
+                        or fid not in ctx.cdoc.touching[rid]:
+                    continue
+                rule_docs.setdefault(rid, doc.id)
+                for v in tried:
+                    if v not in by_value and probe.outcome(rid, {**facts, fid: v}) is True:
+                        by_value[v] = rid
+        if not values or any(v not in by_value for v in values):
+            continue
+        findings: dict[str, Finding] = {}
+        for v, rid in by_value.items():
+            doc = docs[rule_docs[rid]]
+            rule = next(r for r in doc.rules if r.id == rid)
+            if rid in findings:
+                continue
+            clause = doc.clause(rule.clause)
+            reasons = [Reason(fact=leaf.fact, label=sector.facts[leaf.fact].label, value=plain_value(facts[leaf.fact]),
+                              condition=condition_text(leaf, sector), source="given")
+                       for leaf in logic.leaves(rule.condition) if leaf.fact in facts]
+            reasons.append(Reason(fact=fid, label=fact.label, value=format_value(fact, v),
+                                  condition=f"若 {fact.label} 为 {format_value(fact, v)}", source="either_way"))
+            findings[rid] = Finding(rule_id=rid, kind="major_hazard", document=doc_ref(doc), clause=rule.clause,
+                                    text=clause.text if clause else "", situation=rule.situation, reasoning=reasons,
+                                    unverified=rule.unverified or (clause.unverified if clause else None))
+        cases = "；".join(f"为{format_value(fact, v)}时依规则 {rid}" for v, rid in by_value.items())
+        return list(findings.values()), f"“{fact.label}”无论取何值均构成重大事故隐患（{cases}），不必再问。"
+    return None
 
 
-@lru_cache(maxsize=1)
-def _load_hooks() -> None:
-    """Import the hook modules once, so every caller of judge() (CLI, API, Python) gets a route."""
-    for name in HOOK_MODULES:
-        importlib.import_module(name)
+def _pointed(ctx: _Context, facts: dict[str, Any]) -> dict[str, int]:
+    """The major-hazard rules still open (not settled false) that test a given fact other than the
+    document's scope, directly or through the facts a derived fact is concluded from, with how many
+    given facts each tests: where a finding of context only points to."""
+    out = {}
+    for r in ctx.cdoc.rules:
+        if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(r.rule.id) is False:
+            continue
+        n = len(ctx.cdoc.touching[r.rule.id] & facts.keys())
+        if n:
+            out[r.rule.id] = n
+    return out
 
 
-def _post_process(result: Judgement, context: dict[str, Any] | None) -> None:
-    _load_hooks()
-    for hook in POST_PROCESSORS:
-        hook(result, context or {})
+_probes: dict[tuple[str, str], qrank.Probe] = {}
+
+
+def _probe(kb: KnowledgeBase, doc: Document) -> qrank.Probe:
+    key = (kb.version, doc.id)
+    if key not in _probes:
+        _probes[key] = qrank.Probe(doc)
+    return _probes[key]
+
+
+def _plain(facts: dict[str, Any]) -> dict[str, Any]:
+    """The facts as the judgement shows them (a comparison outcome as its words)."""
+    return {k: plain_value(v) for k, v in facts.items()}
+
+
+def _once(items: list[str]) -> list[str]:
+    """Each warning once, in the order first given."""
+    return list(dict.fromkeys(items))
+
+
+def _tests(doc: Document) -> set[str]:
+    """Every fact a document's rules or scope test."""
+    nodes = [r.condition for r in doc.rules] + [r.defeater for r in doc.rules if r.unless is not None]
+    if doc.scope is not None:
+        nodes.append(doc.scope_condition)
+    return {leaf.fact for node in nodes for leaf in logic.leaves(node)}
+
+
+def unused_fact_warnings(sector: Sector, facts: dict[str, Any], applied: list[Document], as_of: dt.date,
+                         kb: KnowledgeBase) -> list[str]:
+    """One warning for every given fact that no applied document tests: which fact, why it was not
+    used (its document is not in force on `as_of`, or does not apply to the object, or no clause
+    tests it) and, where the vocabulary links it, the matching fact of the edition in force."""
+    used: set[str] = set()
+    for doc in applied:
+        used |= _tests(doc)
+    out = []
+    for fid in facts:
+        if fid in used:
+            continue
+        fact = sector.facts[fid]
+        elsewhere = [d for d in sector.documents if d.status == "encoded" and fid in _tests(d)]
+        if not elsewhere:
+            why = "没有任何已编码的判定条款检验该事实"
+        else:
+            not_in_force = [d for d in elsewhere if not d.in_force(as_of)]
+            out_of_scope = [d for d in elsewhere if d.in_force(as_of)]
+            reasons = []
+            if not_in_force:
+                reasons.append("该事实属于 " + "、".join(f"{d.number}（{_period(d)}）" for d in not_in_force)
+                               + f"，{as_of} 不施行")
+            if out_of_scope:
+                reasons.append("、".join(d.number for d in out_of_scope) + " 不适用于所给对象"
+                               + "".join(f"（{d.scope_note}）" for d in out_of_scope if d.scope_note))
+            why = "；".join(reasons)
+        match = _counterpart(sector, fact, applied)
+        tail = f"；现行对应事实为“{match.label}”，请按其填写" if match is not None else ""
+        out.append(f"所给事实“{fact.label}”未被采用：{why}{tail}。")
+    return out
+
+
+def _period(doc: Document) -> str:
+    return f"{doc.effective} 至 {doc.expires}" if doc.expires else f"{doc.effective} 起"
+
+
+def _counterpart(sector: Sector, fact: Any, applied: list[Document]) -> Any:
+    """The fact of an applied edition the vocabulary links to `fact` (same_as / replaced_by), if any."""
+    used: set[str] = set()
+    for doc in applied:
+        used |= _tests(doc)
+    for attr in ("same_as", "replaced_by"):
+        links = getattr(fact, attr, None)
+        for link in ([links] if isinstance(links, str) else list(links or [])):
+            if link in used and link in sector.facts:
+                return sector.facts[link]
+    for other in sector.facts.values():  # linked from the other side
+        for attr in ("same_as", "replaced_by"):
+            links = getattr(other, attr, None)
+            if fact.id in ([links] if isinstance(links, str) else list(links or [])) and other.id in used:
+                return other
+    return None

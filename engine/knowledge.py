@@ -35,6 +35,7 @@ class Sector:
     facts: dict[str, Fact]
     documents: list[Document]
     files: dict[str, str] = field(default_factory=dict)  # document id -> file path
+    verdict_terms: dict[str, str] = field(default_factory=dict)  # the sector's own verdict words
 
     def fact_by_name(self, name: str) -> Fact | None:
         """Find a fact by id or by its Chinese label."""
@@ -188,6 +189,12 @@ def _check_sector(sector: Sector) -> None:
                 if key in derivers:
                     raise KnowledgeError(file, f"事实 {target.id} 已由规则 {derivers[key]} 推出；每份文件每个推导事实只能有一条规则", rule.id)
                 derivers[key] = rule.id
+                # a conclusion drawn only from context facts is itself context (e.g. 人员密集场所 from
+                # the premises use): it must say so, or it would make every rule it feeds "relevant"
+                tested = {leaf.fact for node in nodes for leaf in logic.leaves(node)}
+                if tested and all(facts[f].scope for f in tested) and not target.scope:
+                    raise KnowledgeError(
+                        file, f"事实 {target.id} 仅由情形背景事实（scope: true）推出，须同样标为 scope: true", rule.id)
             encoded_with_rules.add(rule.clause)
         for clause in doc.clauses:
             if clause.status == "encoded" and clause.no not in encoded_with_rules:
@@ -295,7 +302,7 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
                     raise KnowledgeError(str(path), f"事实中文名“{fact.label}”重复（另见 {labels[fact.label]}）")
                 facts[fact.id] = fact
                 labels[fact.label] = fact.id
-        sector = Sector(vocab.sector, vocab.label, facts, [])
+        sector = Sector(vocab.sector, vocab.label, facts, [], verdict_terms=dict(vocab.verdict_terms))
         for path in sorted(sector_dir.glob("*.yaml")):
             digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
             if path.name.startswith("vocabulary"):

@@ -25,6 +25,49 @@ NUMERIC_OPS = {"ge", "gt", "le", "lt"}
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """A number known only as the outcome of a comparison the finding states ("超过30%", "超限",
+    "大于设计最大值"), never invented as a number: the interval of values it allows. `text` is how it
+    was given. A condition on the number is true or false when the whole interval decides it, and
+    open (unknown) otherwise."""
+
+    text: str
+    low: float | None = None  # None: unbounded
+    low_inclusive: bool = False
+    high: float | None = None
+    high_inclusive: bool = False
+
+    @classmethod
+    def of(cls, text: str, op: str, bound: float) -> "Outcome":
+        if op in ("gt", "ge"):
+            return cls(text, low=bound, low_inclusive=op == "ge")
+        if op in ("lt", "le"):
+            return cls(text, high=bound, high_inclusive=op == "le")
+        raise ValueError(op)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def decides(self, op: str, t: Any) -> bool | None:
+        lo, hi = self.low, self.high
+        at_least_t = lo is not None and lo >= t  # every allowed value is >= t (values are >= or > lo)
+        above_t = lo is not None and (lo > t or (lo == t and not self.low_inclusive))
+        at_most_t = hi is not None and hi <= t
+        below_t = hi is not None and (hi < t or (hi == t and not self.high_inclusive))
+        if op == "ge":
+            return True if at_least_t else False if below_t else None
+        if op == "gt":
+            return True if above_t else False if at_most_t else None
+        if op == "le":
+            return True if at_most_t else False if above_t else None
+        if op == "lt":
+            return True if below_t else False if at_least_t else None
+        if op == "is":
+            return False if (below_t or above_t) else None
+        return None
+
+
+@dataclass(frozen=True)
 class Leaf:
     fact: str
     op: str
@@ -35,6 +78,14 @@ class Leaf:
         """Identical leaves anywhere in a rule base share one key (and one compiled test)."""
         value = sorted(map(str, self.value)) if isinstance(self.value, (list, tuple)) else self.value
         return f"{self.fact}|{self.op}|{value!r}"
+
+    def truth(self, value: Any) -> bool | None:
+        """Three-valued test: None when the value is unknown or a comparison outcome that does not decide it."""
+        if value is None:
+            return None
+        if isinstance(value, Outcome):
+            return value.decides(self.op, self.value)
+        return self.test(value)
 
     def test(self, value: Any) -> bool:
         op, want = self.op, self.value
@@ -126,9 +177,7 @@ def leaves(node: Node) -> Iterator[Leaf]:
 def evaluate(node: Node, facts: dict[str, Any]) -> bool | None:
     """Kleene three-valued evaluation: None means "depends on a fact nobody gave"."""
     if isinstance(node, Leaf):
-        if node.fact not in facts or facts[node.fact] is None:
-            return None
-        return node.test(facts[node.fact])
+        return node.truth(facts.get(node.fact))
     values = [evaluate(child, facts) for child in node.children]
     if node.kind == "not":
         return None if values[0] is None else not values[0]

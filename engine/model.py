@@ -32,6 +32,9 @@ class Fact(Strict):
     question: str
     derived: bool = False  # concluded by a rule; may still be given directly
     scope: bool = False  # decides which documents apply; does not make a rule "relevant"
+    # number only: comparison outcomes the clause itself words, accepted instead of a number and never
+    # turned into one, e.g. {超限: {ge: 1.0}} (the clause's own threshold); "超过30%" style phrases need none
+    outcomes: dict[str, dict[Literal["ge", "gt", "le", "lt"], float]] = Field(default_factory=dict)
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # value ("true"/"false"/enum) -> phrases
     note: Optional[str] = None
 
@@ -41,6 +44,10 @@ class Fact(Strict):
             raise ValueError(f"事实 {self.id} 为枚举类型，须列出 values")
         if self.type != "enum" and self.values:
             raise ValueError(f"事实 {self.id} 不是枚举类型，不应有 values")
+        if self.outcomes and self.type != "number":
+            raise ValueError(f"事实 {self.id} 不是数值类型，不应有 outcomes")
+        if any(len(c) != 1 for c in self.outcomes.values()):
+            raise ValueError(f"事实 {self.id} 的每个 outcomes 取值须恰好写一个比较（如 {{ge: 1.0}}）")
         if self.type != "number" and (self.unit or self.min is not None or self.max is not None):
             raise ValueError(f"事实 {self.id} 不是数值类型，不应有 unit/min/max")
         return self
@@ -57,6 +64,11 @@ class Conclusion(Strict):
         if (self.kind == "derive") != (self.fact is not None):
             raise ValueError("derive 结论必须且只能写 fact；其他结论不写 fact")
         return self
+
+
+# a rule's `situation` starting with one of these is a fragment of its clause ("或者制度未有效执行"):
+# shown to an inspector as the whole clause sentence instead
+FRAGMENT_STARTS = ("或", "和", "及", "以及", "并", "且", "、", "，", "；", "但")
 
 
 class Rule(Strict):
@@ -207,6 +219,10 @@ class Document(Strict):
 class Vocabulary(Strict):
     sector: str
     label: str  # Chinese name of the sector
+    # the sector's own verdict terms, e.g. fire {major: 重大火灾隐患, not_major: 不构成重大火灾隐患}
+    # (keys: major, not_major, insufficient, not_determined; missing keys keep the general term)
+    verdict_terms: dict[Literal["major", "not_major", "insufficient", "not_determined"], str] = Field(
+        default_factory=dict)
     facts: list[Fact]
 
 
@@ -238,6 +254,16 @@ class Reason(BaseModel):
     derived_from: list["Reason"] = Field(default_factory=list)
 
 
+class PendingException(BaseModel):
+    """A 除外 exception of the clause nobody has answered: the conclusion stands unless it is shown."""
+
+    fact: str
+    label: str
+    question: str
+    clause: str  # the clause that states the exception
+    text: str  # its exact text
+
+
 class Finding(BaseModel):
     """A concluded rule: a major hazard or a violation, with its legal citation."""
 
@@ -249,6 +275,7 @@ class Finding(BaseModel):
     situation: Optional[str] = None
     reasoning: list[Reason]
     unverified: Optional[str] = None
+    exceptions_pending: list[PendingException] = Field(default_factory=list)  # 除外情形待核实
 
 
 class NotMet(BaseModel):
@@ -256,6 +283,7 @@ class NotMet(BaseModel):
     document: str
     clause: str
     kind: str
+    situation: Optional[str] = None  # the situation as a whole sentence of the clause
     failed: list[str]  # the conditions that failed, in plain Chinese
     defeated_by: Optional[str] = None  # an exclusion that withheld the conclusion
 
@@ -268,19 +296,24 @@ class Question(BaseModel):
     values: Optional[list[str]] = None
     unit: Optional[str] = None
     open_rules: list[str]
+    # why it is asked: "major" (one answer can make the verdict 重大事故隐患), "settle" (one answer can rule
+    # out a situation still open), "more" (needed together with other answers)
+    decides: Literal["major", "settle", "more"] = "more"
 
 
 class Judgement(BaseModel):
     verdict: Literal["major", "not_major", "insufficient", "not_determined"]
     verdict_zh: str
     sector: str
+    on_reported_facts: bool = False  # 不构成 judged on the reported facts only (the inspection is not complete)
     as_of: dt.date
     documents: list[DocumentRef]
     hazards: list[Finding] = Field(default_factory=list)
     violations: list[Finding] = Field(default_factory=list)
     not_met: list[NotMet] = Field(default_factory=list)
     open_rules: list[str] = Field(default_factory=list)
-    questions: list[Question] = Field(default_factory=list)
+    questions: list[Question] = Field(default_factory=list)  # the most decisive first (the top few unless all asked)
+    questions_omitted: int = 0  # further questions not shown (ask for all questions to see them)
     warnings: list[str] = Field(default_factory=list)
     facts: dict[str, Any] = Field(default_factory=dict)  # the facts as understood, by id
     derived: dict[str, Any] = Field(default_factory=dict)

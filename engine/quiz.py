@@ -105,7 +105,7 @@ class Generator:
     """Builds questions for one date from the documents in force; every key comes from judge()."""
 
     def __init__(self, kb: KnowledgeBase, as_of: dt.date, rng: random.Random):
-        from engine.judge import judge
+        from engine.pipeline import judge
 
         self.kb, self.as_of, self.rng, self._judge = kb, as_of, rng, judge
         self._leads: list[str] | None = None

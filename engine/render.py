@@ -4,48 +4,74 @@ from __future__ import annotations
 
 from engine import logic
 from engine.knowledge import KnowledgeBase
-from engine.model import Document, Judgement, Reason, Rule
+from engine.model import FRAGMENT_STARTS, Document, Judgement, Reason, Rule
 
 
 def _reason_lines(reasons: list[Reason], indent: str) -> list[str]:
     lines = []
     for r in reasons:
-        src = "现场事实" if r.source == "given" else f"由规则 {r.source} 推出"
+        src = {"given": "现场事实", "either_way": "分情形：无论取何值均构成"}.get(r.source, f"由规则 {r.source} 推出")
         lines.append(f"{indent}- {r.condition}（{src}）")
         lines.extend(_reason_lines(r.derived_from, indent + "    "))
     return lines
 
 
+def _route_lines(route: dict) -> list[str]:
+    """The route as an inspector reads it: lead department, partners, the territorial follow-up."""
+    lines = []
+    lead = route.get("lead", {})
+    lines.append(f"牵头部门：{lead.get('name', lead) if isinstance(lead, dict) else lead}")
+    partners = [p.get("name") for p in route.get("partners") or [] if isinstance(p, dict) and p.get("name")]
+    if partners:
+        lines.append(f"  配合部门：{'、'.join(partners)}")
+    territorial = route.get("territorial")
+    if isinstance(territorial, dict):
+        name = territorial.get("name")
+        note = territorial.get("note") or territorial.get("does")
+        if name or note:
+            lines.append(f"  属地跟进：{'；'.join(x for x in (name, note) if x)}")
+    if route.get("summary"):
+        lines.append(f"  {route['summary']}")
+    return lines
+
+
 def judgement(j: Judgement) -> str:
-    lines = [f"判定结论：{j.verdict_zh}", f"判定日期：{j.as_of}"]
+    verdict = j.verdict_zh
+    if j.on_reported_facts:
+        verdict = f"就所报事实，{verdict}"
+    lines = [f"判定结论：{verdict}", f"判定日期：{j.as_of}"]
     for d in j.documents:
         lines.append(f"  依据：{d.number}《{d.title}》（{d.effective} 起施行）")
-    for title, items in (("重大事故隐患", j.hazards), ("违法行为（非重大事故隐患）", j.violations)):
+    for title, items in ((j.verdict_zh if j.verdict == "major" else "重大事故隐患", j.hazards),
+                         ("违法行为（非重大事故隐患）", j.violations)):
         if items:
             lines.append(f"{title}：")
         for i, h in enumerate(items, 1):
             lines.append(f"  [{i}] {h.document.number} 条款 {h.clause}（规则 {h.rule_id}）")
             lines.append(f"      条文：{h.text}")
-            if h.situation and h.situation != h.text.rstrip("。；;"):
-                lines.append(f"      情形：{h.situation}")
+            if h.situation and h.situation != h.text.rstrip("。；;") and not h.situation.startswith(FRAGMENT_STARTS):
+                lines.append(f"      情形：{h.situation}")  # a fragment ("或者……") is read in the clause above
             lines.append("      推理：")
             lines.extend(_reason_lines(h.reasoning, "        "))
+            for e in h.exceptions_pending:
+                lines.append(f"      除外情形待核实：{e.question}（{e.label}；条款 {e.clause}：{e.text}）")
             if h.unverified:
                 lines.append(f"      注意：条文或解读未经充分核实（{h.unverified}）")
     if j.not_met:
-        lines.append("未构成的情形：")
+        lines.append("就所报事实未构成的情形：" if j.on_reported_facts else "未构成的情形：")
         for n in j.not_met:
-            lines.append(f"  - 条款 {n.clause}（规则 {n.rule_id}）：{'；'.join(n.failed)}")
+            label = f"{n.situation}——" if n.situation else ""
+            lines.append(f"  - 条款 {n.clause}（规则 {n.rule_id}）：{label}{'；'.join(n.failed)}")
     if j.questions:
-        lines.append("需在现场补充的事实（按能判定的情形数排序）：")
+        lines.append("需在现场补充的事实（最关键的在前）：")
         for i, q in enumerate(j.questions, 1):
-            hint = "是/否" if q.type == "bool" else ("、".join(q.values or []) if q.type == "enum" else f"数值{('，单位 ' + q.unit) if q.unit else ''}")
-            lines.append(f"  {i}. {q.question}（{q.label}：{hint}）")
+            hint = "是/否" if q.type == "bool" else ("、".join(f"“{v}”" for v in q.values or []) if q.type == "enum" else f"数值{('，单位 ' + q.unit) if q.unit else ''}")
+            why = {"major": "（一项回答即可判定为重大事故隐患）", "settle": "（一项回答即可排除相应情形）"}.get(q.decides, "")
+            lines.append(f"  {i}. {q.question}（{q.label}：{hint}）{why}")
+        if j.questions_omitted:
+            lines.append(f"  另有 {j.questions_omitted} 个问题未列出（命令行加 --all-questions，接口加 ?questions=all 查看全部）")
     if j.route:
-        lead = j.route.get("lead", {})
-        lines.append(f"牵头部门：{lead.get('name', lead) if isinstance(lead, dict) else lead}")
-        if j.route.get("summary"):
-            lines.append(f"  {j.route['summary']}")
+        lines.extend(_route_lines(j.route))
     for w in j.warnings:
         lines.append(f"提示：{w}")
     if j.reference is not None:

@@ -64,7 +64,7 @@ def judge_rows(data: bytes, name: str, judge_one: Callable[[dict[str, Any]], Any
                progress: Callable[[int, int], None] | None = None, kb=None) -> tuple[list[str], list[list[Any]]]:
     """(header, rows) with the added columns filled. `judge_one(case) -> Judgement` defaults to engine.judge."""
     from engine import knowledge
-    from engine.judge import judge
+    from engine.pipeline import judge
 
     kb = kb or knowledge.default()
     rows = _rows(data, name)

@@ -22,7 +22,7 @@ from api.schemas import ENGINE_MODEL_DOCS
 from api.server import Settings, create_app
 from engine import catalog, knowledge, routing
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 
@@ -30,7 +30,7 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 DAY = "2026-06-01"
 
 CASES = [
-    {"sector": "chemicals", "as_of": DAY, "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
+    {"sector": "chemicals", "as_of": DAY, "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}},
     {"sector": "chemicals", "as_of": DAY, "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "是"}},
     {"sector": "chemicals", "as_of": DAY, "facts": {"涉及重点监管危险化工工艺": "是"}},
     {"sector": "chemicals", "as_of": DAY, "facts": {"filling_medium": "液氯", "universal_filling_system": False}},
@@ -111,9 +111,9 @@ def test_major_hazard_cites_the_exact_clause(client, kb):
 
 def test_ids_and_labels_give_the_same_judgement(client):
     by_label = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": DAY,
-                                                   "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}}).json()
+                                                   "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}}).json()
     by_id = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": DAY,
-                                                "facts": {"filling_medium": "液氨", "universal_filling_system": False}}).json()
+                                                "facts": {"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨", "universal_filling_system": False}}).json()
     assert by_label == by_id
 
 
@@ -194,7 +194,7 @@ def test_body_over_the_byte_limit_is_refused_before_parsing(kb):
         assert_error(small.post("/v1/judgements", content=chunks, headers={"content-type": "application/json"}),
                      413, "body_too_large", "body")
         # under the limit still works
-        assert small.post("/v1/judgements", json=CASES[0]).status_code == 200
+        assert small.post("/v1/judgements", json=CASES[1]).status_code == 200
 
 
 @pytest.mark.parametrize("value", [b"abc", "\u00b2".encode("latin-1"), b"-1"])

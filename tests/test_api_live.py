@@ -15,13 +15,13 @@ import pytest
 from api.errors import VERSION_HEADER
 from api.launch import running_server
 from engine import knowledge
-from engine.judge import judge
+from engine.pipeline import judge
 
 CONCURRENT = 240
 DAY = "2026-06-01"
 
 MIXED = [
-    {"充装介质": "液氨", "充装使用万向管道充装系统": "否"},
+    {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"},
     {"充装介质": "液氨", "充装使用万向管道充装系统": "是"},
     {"充装介质": "液氯", "充装使用万向管道充装系统": "否"},
     {"充装介质": "液化烃"},

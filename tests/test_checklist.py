@@ -105,7 +105,8 @@ def _fill(checklist, answers: dict[str, object]) -> bytes:
 
 def test_filled_with_a_major_situation_is_judged_major_with_its_clause():
     checklist = cl.build("chemicals", dt.date(2026, 8, 1), kb=KB)
-    data = _fill(checklist, {"filling_medium": "液氨", "universal_filling_system": False})
+    data = _fill(checklist, {"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）",
+                             "filling_medium": "液氨", "universal_filling_system": False})
     _, result = checklist_io.judge_xlsx(data, kb=KB)
     assert result.verdict == "major"
     assert [(h.document.id, h.clause) for h in result.judgement.hazards] == [("CHEM-2017", "七")]
@@ -118,7 +119,8 @@ def test_filled_with_a_major_situation_is_judged_major_with_its_clause():
 @pytest.mark.parametrize("sector_id,day", [("chemicals", dt.date(2026, 8, 1)), ("fireworks", dt.date(2026, 8, 1))])
 def test_filled_all_compliant_is_not_major_and_partly_filled_is_insufficient(sector_id, day):
     checklist = cl.build(sector_id, day, kb=KB)
-    answers = {}
+    # the unit the checklist is filled for: a chemicals unit the 121号 applies to (its scope)
+    answers = {"unit_kind": "危险化学品生产单位"} if sector_id == "chemicals" else {}
     for item in checklist.items:
         for q in item.questions:
             if not q.asked_in:
@@ -126,7 +128,7 @@ def test_filled_all_compliant_is_not_major_and_partly_filled_is_insufficient(sec
     _, full = checklist_io.judge_xlsx(_fill(checklist, answers), kb=KB)
     assert full.verdict == "not_major", [o for o in full.items if o.state != "不构成"]
     assert not full.blank_questions
-    first = next(iter(answers))
+    first = next(k for k in answers if k != "unit_kind")
     partial = {k: v for k, v in answers.items() if k != first}
     _, part = checklist_io.judge_xlsx(_fill(checklist, partial), kb=KB)
     assert part.verdict == "insufficient"
@@ -217,7 +219,7 @@ def test_cli_round_trip_and_printable_document(tmp_path, capsys):
 
 def test_record_of_a_judgement_is_printable_and_names_the_clause(tmp_path, capsys):
     out = tmp_path / "记录.docx"
-    assert cli.main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
+    assert cli.main(["judge", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位", "--fact", "充装对象=汽车罐车或铁路罐车（槽车）", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
                      "--as-of", "2026-08-01", "--record", str(out), "--unit", "某化工有限公司",
                      "--inspectors", "张三、李四"]) == 0
     from docx import Document

@@ -17,7 +17,8 @@ def run(capsys, *argv):
 
 
 def test_readme_example_is_a_major_hazard_with_exact_citation(capsys):
-    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "充装介质=液氨",
+    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位",
+                       "--fact", "充装对象=汽车罐车或铁路罐车（槽车）", "--fact", "充装介质=液氨",
                        "--fact", "充装使用万向管道充装系统=否", "--as-of", "2026-11-28", "--json")
     assert code == 0
     data = json.loads(out)
@@ -26,13 +27,14 @@ def test_readme_example_is_a_major_hazard_with_exact_citation(capsys):
     assert hazard["document"]["number"] == "安监总管三〔2017〕121号"
     assert hazard["clause"] == "七"
     assert hazard["text"] == "液化烃、液氨、液氯等易燃易爆、有毒有害液化气体的充装未使用万向管道充装系统。"
-    assert {r["label"] for r in hazard["reasoning"]} == {"充装介质", "充装使用万向管道充装系统"}
+    assert {r["label"] for r in hazard["reasoning"]} >= {"充装对象", "充装介质", "充装使用万向管道充装系统"}
     assert data["as_of"] == "2026-11-28"
     assert any("AQ 3067—2026" in w and "尚未编码" in w for w in data["warnings"])
 
 
 def test_text_output_is_chinese_and_names_clause_and_rule(capsys):
-    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "充装介质=液氨",
+    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "unit_kind=危险化学品生产单位",
+                       "--fact", "filling_container=汽车罐车或铁路罐车（槽车）", "--fact", "充装介质=液氨",
                        "--fact", "universal_filling_system=false", "--as-of", "2026-06-01")
     assert code == 0
     assert "判定结论：重大事故隐患" in out and "条款 七" in out and "CHEM-2017-07" in out
@@ -41,7 +43,7 @@ def test_text_output_is_chinese_and_names_clause_and_rule(capsys):
 def test_case_file_and_as_of_from_the_file(tmp_path, capsys):
     case = tmp_path / "case.json"
     case.write_text(json.dumps({"sector": "chemicals", "as_of": "2026-06-01",
-                                "facts": {"充装介质": "液氨"}}, ensure_ascii=False), encoding="utf-8")
+                                "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨"}}, ensure_ascii=False), encoding="utf-8")
     code, out, _ = run(capsys, "judge", "--facts", str(case), "--json")
     data = json.loads(out)
     assert code == 0 and data["verdict"] == "insufficient" and data["as_of"] == "2026-06-01"

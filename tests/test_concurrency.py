@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from engine import knowledge
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 
 DAY = dt.date(2026, 6, 1)
 THREADS = 8

@@ -36,7 +36,7 @@ def test_a_fact_no_rule_tests_is_a_normal_outcome():
 def test_sessions_are_deleted_after_each_judgement():
     cdoc = compiled(KB, DOC)
     before = {chunk.name: set(chunk._sessions) for chunk in cdoc.chunks}
-    result = cdoc.run({"filling_medium": "液氨", "universal_filling_system": False})
+    result = cdoc.run({"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨", "universal_filling_system": False})
     assert result.rules["CHEM-2017-07"] is True
     assert {chunk.name: set(chunk._sessions) for chunk in cdoc.chunks} == before == {c.name: set() for c in cdoc.chunks}
     host = get_host()
@@ -53,10 +53,10 @@ def test_rulesets_stay_small():
 
 
 def test_a_judgement_from_python_carries_its_route():
-    """judge() loads the routing hook itself: callers need not import engine.routing."""
+    """The pipeline routes every judgement itself: callers need not import engine.routing."""
     import datetime as dt
 
-    from engine.judge import judge
+    from engine.pipeline import judge
 
-    result = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
+    result = judge("chemicals", {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
     assert result.route is not None and result.route["lead"]["name"] == "应急管理局"

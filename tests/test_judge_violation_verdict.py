@@ -71,11 +71,6 @@ def kb(tmp_path_factory):
     return knowledge.load(root)
 
 
-@pytest.fixture(autouse=True)
-def no_routing(monkeypatch):
-    monkeypatch.setattr(judge_module, "POST_PROCESSORS", [])  # routing knows no demo sector
-
-
 def run(kb, **facts):
     return judge("demo_violation", facts, DAY, kb=kb)
 

@@ -16,7 +16,6 @@ from engine import knowledge, logic
 from engine.judge import judge
 
 OLD, NEW = "GB35181-2017", "GB35181-2025"
-EXCLUSION_FACTS = {"excluded_5_1_3", "not_element_5_1_2"}
 MISSING_TEXT_ELEMENTS = {"7.3.8", "7.3.9", "7.4.5", "7.4.6", "7.9.3"}  # existence confirmed, text a gap
 
 
@@ -97,13 +96,37 @@ def test_unverified_texts_carry_unverified_in_clause_and_rules(shared, sector):
             assert rule.unverified, f"规则 {rule.id} 依据未经核实的条款 {rule.clause}，须写 unverified"
 
 
-def test_every_major_hazard_rule_is_defeated_by_the_exclusions(sector):
+def _sid(no: str) -> str:
+    return no.replace(".", "_")
+
+
+def test_every_major_hazard_rule_is_defeated_by_the_exclusions_element_by_element(sector):
+    """5.1.3 b)/c) (the unit or the hazard as a whole) defeat every major-hazard rule; 5.1.2 and 5.1.3 a)
+    apply per element: a direct rule is defeated only by its own element's facts, a counting rule only
+    when the elements that stand (neither correctable nor reviewed) fall below its threshold."""
     doc = _doc(sector, OLD)
     majors = [r for r in doc.rules if r.then.kind == "major_hazard"]
     assert len(majors) >= 20
     for rule in majors:
-        assert rule.unless is not None, f"{rule.id} 缺少 5.1.2/5.1.3 排除条件"
-        assert {l.fact for l in logic.leaves(rule.defeater)} == EXCLUSION_FACTS, rule.id
+        assert rule.unless is not None and rule.unless_kind == "exception", f"{rule.id} 缺少 5.1.2/5.1.3 除外条件"
+        facts = {l.fact for l in logic.leaves(rule.defeater)}
+        assert "excluded_5_1_3" in facts, rule.id
+        per_element = {f for f in facts if f.startswith(("correctable_", "reviewed_"))}
+        if rule.clause.startswith("6."):
+            assert facts == {"excluded_5_1_3", f"correctable_{_sid(rule.clause)}", f"reviewed_{_sid(rule.clause)}"}, rule.id
+        else:
+            counted = {_element_no(l.fact) for l in logic.leaves(rule.condition) if _element_no(l.fact)}
+            excepted = {f.split("_", 1)[1].replace("_", ".") for f in per_element}
+            assert excepted == {no for no in counted if no not in MISSING_TEXT_ELEMENTS}, rule.id
+            # the exception: the count is reached, but not by the elements that stand
+            reached, standing = next(c for c in rule.defeater.children if isinstance(c, logic.Gate) and c.kind == "all").children
+            counted_gate = next(g for g in rule.condition.children if isinstance(g, logic.Gate) and g.kind == "at_least")
+            assert reached == counted_gate, rule.id
+            assert standing.kind == "not" and standing.children[0].kind == "at_least"
+            assert standing.children[0].threshold == counted_gate.threshold, rule.id
+    for fact in sector.facts.values():
+        if fact.id.startswith(("correctable_", "reviewed_")):
+            assert ("5.1.2" if fact.id.startswith("correctable_") else "5.1.3 a") in fact.label, fact.id
 
 
 def test_direct_elements_6_1_to_6_10_each_have_major_rules_citing_their_own_number(shared, sector):
@@ -123,8 +146,12 @@ def test_exclusion_rule_lists_exactly_the_shared_situations(shared, sector):
     rule = next(r for r in doc.rules if r.clause == "5.1.3")
     assert rule.then.kind == "derive" and rule.then.fact == "excluded_5_1_3"
     labels = {sector.facts[l.fact].label for l in logic.leaves(rule.condition)}
-    assert labels == set(docs[OLD]["exclusion_rule"]["reading"]["any_of"])
+    reading = docs[OLD]["exclusion_rule"]["reading"]["any_of"]
+    # a) is applied per element (its own fact on every element), b) and c) to the unit / hazard as a whole
+    assert labels == set(reading[1:])
     assert rule.condition.kind == "any"
+    per_element = [f for f in sector.facts.values() if f.id.startswith("reviewed_")]
+    assert per_element and all("消防设计专家评审" in f.label and "相应技术措施" in f.label for f in per_element)
 
 
 def _element_no(fact_id: str) -> str | None:
@@ -220,8 +247,7 @@ def _all_elements(sector) -> list[str]:
 def test_rule_a_counts_its_own_elements_at_least_three(present, others):
     sector = knowledge.default().sectors["fire"]
     facts = {f: (f in present) for f in _all_elements(sector)}
-    facts.update(premises_use="医院门诊楼、病房楼", other_chapter7_elements=others,
-                 excluded_5_1_3=False, not_element_5_1_2=False)
+    facts.update(premises_use="医院门诊楼、病房楼", other_chapter7_elements=others, excluded_5_1_3=False)
     result = judge("fire", facts, dt.date(2025, 10, 31), complete=True)
     cited = {h.rule_id for h in result.hazards}
     assert ("FIRE-2017-5.3.3a" in cited) == (len(present) >= 3)
@@ -235,7 +261,7 @@ def test_rule_d_for_other_premises_needs_six(n_listed, others, use):
     sector = knowledge.default().sectors["fire"]
     elements = _all_elements(sector)
     facts = {f: (i < n_listed) for i, f in enumerate(elements)}
-    facts.update(premises_use=use, other_chapter7_elements=others, excluded_5_1_3=False, not_element_5_1_2=False)
+    facts.update(premises_use=use, other_chapter7_elements=others, excluded_5_1_3=False)
     result = judge("fire", facts, dt.date(2025, 10, 31), complete=True)
     cited = {h.rule_id for h in result.hazards}
     assert ("FIRE-2017-5.3.3d" in cited) == (n_listed + others >= 6)
@@ -244,3 +270,28 @@ def test_rule_d_for_other_premises_needs_six(n_listed, others, use):
     later = judge("fire", facts, dt.date(2025, 11, 1), complete=True)
     assert later.verdict == "not_determined" and not later.hazards
     assert later.reference is not None and later.reference.verdict == result.verdict
+
+
+@settings(max_examples=30, deadline=None)
+@given(present=st.sets(st.sampled_from(A_LIST)), corrected=st.sets(st.sampled_from(A_LIST)),
+       reviewed=st.sets(st.sampled_from(A_LIST)))
+def test_rule_a_counts_only_elements_that_stand(present, corrected, reviewed):
+    """5.1.2 / 5.1.3 a) element by element: an element that can be corrected on the spot, or whose deviation
+    was reviewed with measures taken, drops out of the count; the others stand."""
+    sector = knowledge.default().sectors["fire"]
+    facts = {f: (f in present) for f in _all_elements(sector)}
+    facts.update(premises_use="医院门诊楼、病房楼", other_chapter7_elements=0, excluded_5_1_3=False)
+    dropped = set()
+    for el in A_LIST:
+        sid = el[3:]
+        if f"correctable_{sid}" not in sector.facts:  # text missing: the inspector judges the element as a whole
+            continue
+        facts[f"correctable_{sid}"] = el in corrected
+        facts[f"reviewed_{sid}"] = el in reviewed
+        if el in corrected | reviewed:
+            dropped.add(el)
+    result = judge("fire", facts, dt.date(2025, 10, 31), complete=True)
+    cited = {h.rule_id for h in result.hazards}
+    standing = present - dropped
+    assert ("FIRE-2017-5.3.3a" in cited) == (len(standing) >= 3)
+    assert result.verdict == ("major" if len(standing) >= 3 else "not_major"), (present, dropped)

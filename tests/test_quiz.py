@@ -11,7 +11,7 @@ import pytest
 from engine import cli, knowledge, learners
 from engine import quiz as qz
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 
 KB = knowledge.default()
 CASES = [("chemicals", dt.date(2026, 8, 1)), ("fireworks", dt.date(2026, 8, 1)), ("mines", dt.date(2026, 8, 1)),

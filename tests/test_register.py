@@ -27,7 +27,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG else [])
 if os.environ.get("CI") and not PG:
     raise RuntimeError("CI must run the register tests on PostgreSQL too (.ci/run sets HAZARD_TEST_POSTGRES_URL)")
 
-MAJOR = {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}
+MAJOR = {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}
 INSPECTOR = Actor("检查员甲", "inspector")
 ADMIN = Actor("区政府", "admin")
 LEAD = Actor("应急局张", "department", department="应急管理局")
@@ -198,7 +198,7 @@ def test_escalation_steps_once_each_and_stats(reg):
 def test_rejudge_reports_differences_without_rewriting(reg, monkeypatch):
     res = _add(reg)
     assert reg.rejudge(ADMIN) == []
-    from engine import judge as judge_module
+    from engine import pipeline as judge_module  # the register judges through the pipeline
 
     real = judge_module.judge
 
@@ -236,7 +236,7 @@ def _ledger(rows: int) -> bytes:
     ws = wb.active
     ws.append(["单位名称", "镇街园区", "来源渠道", "发现日期", "行业", "事实", "行键"])
     for i in range(rows):
-        facts = "充装介质=液氨；充装使用万向管道充装系统=否" if i % 2 == 0 else "充装介质=液氨；充装使用万向管道充装系统=是"
+        facts = "被检查单位类别=危险化学品生产单位；充装对象=汽车罐车或铁路罐车（槽车）；充装介质=液氨；充装使用万向管道充装系统=否" if i % 2 == 0 else "充装介质=液氨；充装使用万向管道充装系统=是"
         ws.append([f"单位{i}", "乌达工业园区", "企业自查上报", "2026-08-01", "chemicals", facts, f"k{i}"])
     ws.append(["坏行", "乌达工业园区", "企业自查上报", "2026-08-01", "chemicals", "不存在的事实=是", "bad"])
     buf = io.BytesIO()

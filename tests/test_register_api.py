@@ -11,7 +11,7 @@ from engine.register.service import Register
 
 FINDING = {"unit": {"name": "甲化工有限公司", "area": "乌达工业园区"}, "channel": "督导检查发现",
            "found_on": "2026-08-01", "sector": "chemicals",
-           "facts": {"充装介质": "液氨", "充装使用万向管道充装系统": "否"}}
+           "facts": {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}}
 
 
 @pytest.fixture(scope="module")

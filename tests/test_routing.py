@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from engine import knowledge, routing
 from engine.cli import main
 from engine.errors import HazardError, KnowledgeError
-from engine.judge import POST_PROCESSORS, judge
+from engine.pipeline import judge
 from engine.knowledge import KnowledgeBase, Sector
 
 ROUTING = knowledge.DEFAULT_ROOT / "routing"
@@ -83,11 +83,9 @@ def test_check_fails_when_an_adjustment_tests_a_fact_the_sector_lacks():
         routing.router().check_rules(broken)
 
 
-def test_hook_is_registered_once_and_every_judgement_gets_a_route():
-    from engine.routing import hook
-
-    assert POST_PROCESSORS.count(hook._post_process) == 1
-    j = judge("chemicals", {"充装介质": "液氨", "充装使用万向管道充装系统": "否"})
+def test_every_judgement_of_the_pipeline_gets_a_route():
+    j = judge("chemicals", {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）",
+                            "充装介质": "液氨", "充装使用万向管道充装系统": "否"})
     assert j.verdict == "major" and j.route["lead"]["id"] == "yjj" and j.route["rule"] == "CHEM-2017-07"
 
 
@@ -427,7 +425,7 @@ def test_cli_check_runs_the_routing_check(capsys):
 
 
 def test_cli_judge_shows_the_route(capsys):
-    assert main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
+    assert main(["judge", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位", "--fact", "充装对象=汽车罐车或铁路罐车（槽车）", "--fact", "充装介质=液氨", "--fact", "充装使用万向管道充装系统=否",
                  "--found-by", "消防救援大队"]) == 0
     out = capsys.readouterr().out
     assert "牵头部门：应急管理局" in out and "“问题移交”方式移交应急管理局" in out

@@ -18,7 +18,7 @@ def client():
     return TestClient(create_app())
 
 
-MAJOR = [("sector", "chemicals"), ("as_of", "2026-08-01"), ("f", "充装介质=液氨"), ("f", "充装使用万向管道充装系统=否")]
+MAJOR = [("sector", "chemicals"), ("as_of", "2026-08-01"), ("f", "被检查单位类别=危险化学品生产单位"), ("f", "充装对象=汽车罐车或铁路罐车（槽车）"), ("f", "充装介质=液氨"), ("f", "充装使用万向管道充装系统=否")]
 
 
 def test_home_is_a_chinese_page_with_the_fact_list(client):
@@ -41,10 +41,11 @@ def test_judging_by_facts_shows_the_clause_route_and_print_link(client):
 
 
 def test_open_case_offers_inline_questions_that_rejudge(client):
-    r = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), ("f", "充装介质=液氨"),
+    ctx = [("f", "被检查单位类别=危险化学品生产单位"), ("f", "充装对象=汽车罐车或铁路罐车（槽车）")]
+    r = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), *ctx, ("f", "充装介质=液氨"),
                                 ("partial", "1")])
     assert "信息不足" in r.text and 'name="q:充装使用万向管道充装系统"' in r.text
-    answered = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), ("f", "充装介质=液氨"),
+    answered = client.get("/", params=[("sector", "chemicals"), ("as_of", "2026-08-01"), *ctx, ("f", "充装介质=液氨"),
                                        ("q:充装使用万向管道充装系统", "否"), ("partial", "1")])
     assert "重大事故隐患" in answered.text and "条款 七" in answered.text
 
@@ -90,7 +91,7 @@ def test_batch_sheet_round_trip(client):
     wb = Workbook()
     ws = wb.active
     ws.append(["单位", "行业", "检查日期", "事实"])
-    ws.append(["甲公司", "chemicals", "2026-08-01", "充装介质=液氨；充装使用万向管道充装系统=否"])
+    ws.append(["甲公司", "chemicals", "2026-08-01", "被检查单位类别=危险化学品生产单位；充装对象=汽车罐车或铁路罐车（槽车）；充装介质=液氨；充装使用万向管道充装系统=否"])
     ws.append(["乙公司", "chemicals", "2026-08-01", "不存在的事实=是"])
     buf = io.BytesIO()
     wb.save(buf)

@@ -68,6 +68,8 @@ def _pick(page, words: str, label: str, value: str) -> None:
 def test_pick_facts_and_judge(page):
     page.goto(page.base + "/?as_of=2026-08-01")
     page.select_option("#sector", "chemicals")
+    _pick(page, "单位类别", "被检查单位类别", "危险化学品生产单位")
+    _pick(page, "充装对象", "充装对象", "汽车罐车或铁路罐车（槽车）")
     _pick(page, "万向", "充装使用万向管道充装系统", "否")
     _pick(page, "充装介质", "充装介质", "液氨")
     page.click("button.primary >> text=判定")
@@ -81,7 +83,8 @@ def test_pick_facts_and_judge(page):
 
 
 def test_answer_questions_inline_until_a_verdict(page):
-    page.goto(page.base + "/?sector=chemicals&as_of=2026-08-01&f=充装介质%3D液氨")
+    page.goto(page.base + "/?sector=chemicals&as_of=2026-08-01&f=被检查单位类别%3D危险化学品生产单位"
+              "&f=充装对象%3D汽车罐车或铁路罐车（槽车）&f=充装介质%3D液氨")
     assert "信息不足" in page.locator("#card h2").inner_text()
     _shot(page, "question-loop")
     page.select_option("select[name='q:充装使用万向管道充装系统']", "否")
@@ -102,7 +105,7 @@ def test_spreadsheet_round_trip(page, tmp_path):
     wb = Workbook()
     ws = wb.active
     ws.append(["单位", "行业", "检查日期", "事实"])
-    ws.append(["甲公司", "chemicals", "2026-08-01", "充装介质=液氨；充装使用万向管道充装系统=否"])
+    ws.append(["甲公司", "chemicals", "2026-08-01", "被检查单位类别=危险化学品生产单位；充装对象=汽车罐车或铁路罐车（槽车）；充装介质=液氨；充装使用万向管道充装系统=否"])
     path = tmp_path / "findings.xlsx"
     wb.save(path)
     page.goto(page.base + "/batch")

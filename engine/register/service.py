@@ -165,7 +165,7 @@ class Register:
         entered with its route. `data`: unit {name, credit_code, area, …}, channel, found_on, sector,
         facts, text, reporter, attachments, row_key (idempotent import), found_by/venue/in_park (route).
         Returns {"finding_id", "verdict", "hazard"} (hazard None unless major; `existing` on a repeat row_key)."""
-        from engine.judge import judge
+        from engine.pipeline import judge
 
         if actor.role not in ("inspector", "admin", "department"):
             raise _forbidden("登记检查发现")
@@ -395,7 +395,7 @@ class Register:
         """Judge again every open hazard's finding and every finding found in [since, until] with the
         current rule base; report the differences (verdict or clauses changed). Snapshots are never
         rewritten: the report is for review."""
-        from engine.judge import judge
+        from engine.pipeline import judge
 
         if actor.role != "admin":
             raise _forbidden("重新判定台账")

@@ -9,9 +9,9 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 
-VERDICTS = {"重大事故隐患": "major", "不构成重大事故隐患": "not_major", "不构成": "not_major",
+VERDICTS = {"重大事故隐患": "major", "重大火灾隐患": "major", "不构成重大火灾隐患": "not_major", "不构成重大事故隐患": "not_major", "不构成": "not_major",
             "信息不足": "insufficient", "无法判定": "not_determined"}
 
 
@@ -55,7 +55,9 @@ def given_found_by(case, dept):
 
 @when("进行判定", target_fixture="result")
 def do_judge(case):
-    return judge(case["sector"], case["facts"], case["as_of"], complete=case["complete"], context=case["context"])
+    # every question, so that "需补充的事实包括" speaks of all facts still needed (the default shows the top few)
+    return judge(case["sector"], case["facts"], case["as_of"], complete=case["complete"], context=case["context"],
+                 all_questions=True)
 
 
 @when("尝试判定", target_fixture="error")
@@ -77,6 +79,17 @@ def then_verdict(result, verdict):
     assert result.verdict == VERDICTS[verdict], (
         f"结论为 {result.verdict_zh}；重大隐患 {[h.rule_id for h in result.hazards]}；"
         f"待补充 {[q.label for q in result.questions]}")
+
+
+@then(parsers.re(r'结论用语为 "(?P<term>[^"]+)"'))
+def then_verdict_term(result, term):
+    assert result.verdict_zh == term, result.verdict_zh
+
+
+@then(parsers.re(r'除外情形待核实包括 "(?P<label>[^"]+)"'))
+def then_pending_exception(result, label):
+    pending = [e.label for h in result.hazards for e in h.exceptions_pending]
+    assert label in pending, pending
 
 
 @then(parsers.re(r'引用 "(?P<number>[^"]+)" 条款 "(?P<clause>[^"]+)"'))
@@ -118,6 +131,14 @@ def then_no_violation(result):
 @then(parsers.re(r'需补充的事实包括 "(?P<label>[^"]+)"'))
 def then_question(result, label):
     assert any(q.label == label for q in result.questions), [q.label for q in result.questions]
+
+
+@then(parsers.re(r'默认只列出前 (?P<n>\d+) 个问题并注明其余条数'))
+def then_default_questions(case, result, n):
+    shown = judge(case["sector"], case["facts"], case["as_of"], complete=case["complete"], context=case["context"])
+    assert len(shown.questions) == min(int(n), len(result.questions)), [q.label for q in shown.questions]
+    assert [q.fact for q in shown.questions] == [q.fact for q in result.questions][:int(n)]
+    assert shown.questions_omitted == len(result.questions) - len(shown.questions)
 
 
 @then(parsers.re(r'首个问题为 "(?P<label>[^"]+)"'))

@@ -8,7 +8,7 @@ from pytest_bdd import given, parsers, then, when
 
 from engine import routing
 from engine.errors import HazardError
-from engine.judge import judge
+from engine.pipeline import judge
 from tests.steps.judgement import VERDICTS
 
 

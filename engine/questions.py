@@ -1,0 +1,119 @@
+"""How decisive a question is: can one answer to it make the verdict 重大事故隐患, or settle a situation?
+
+For every fact an open rule still needs, each possible answer is tried against the rules it bears on
+(the other missing facts stay missing): a fact with an answer that alone concludes a major hazard is
+"one fact away" (tier 0); a fact with an answer that alone rules a situation out can settle 不构成
+(tier 1); the rest are needed together with other answers (tier 2). Candidate answers are the
+values of a bool or enum fact, and for a number the thresholds the document's conditions compare it
+with, on both sides. Evaluation is the same three-valued logic as engine.direct, chained through
+derived facts (a derived fact given by the inspector is not re-derived).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from engine import logic
+from engine.facts import DECIMALS
+from engine.model import Document, Fact, Rule
+
+MAJOR, SETTLE, MORE = 0, 1, 2
+
+
+class Probe:
+    """Three-valued evaluation of one document's rules on a trial fact set."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.rules = {r.id: r for r in doc.rules}
+        self.derivers = {r.then.fact: r for r in doc.rules if r.then.kind == "derive"}
+
+    def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any]) -> Any:
+        if fact in facts:
+            return facts[fact]
+        rule = self.derivers.get(fact)
+        if rule is None:
+            return None
+        if fact not in memo:
+            memo[fact] = None  # guards against cycles (the loader rejects them anyway)
+            memo[fact] = self._outcome(rule, facts, memo, exception_ok=False)
+        return memo[fact]
+
+    def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any]) -> bool | None:
+        if isinstance(node, logic.Leaf):
+            return node.truth(self._value(node.fact, facts, memo))
+        values = [self._truth(child, facts, memo) for child in node.children]
+        if node.kind == "not":
+            return None if values[0] is None else not values[0]
+        if sum(v is True for v in values) >= node.needed_true:
+            return True
+        if sum(v is False for v in values) >= node.needed_false:
+            return False
+        return None
+
+    def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool) -> bool | None:
+        parts = []
+        if self.doc.scope is not None:
+            parts.append(self._truth(self.doc.scope_condition, facts, memo))
+        parts.append(self._truth(rule.condition, facts, memo))
+        if rule.unless is not None:
+            unless = self._truth(rule.defeater, facts, memo)
+            if unless is None and exception_ok and rule.unless_kind == "exception":
+                unless = False  # an unanswered 除外 exception does not withhold the conclusion
+            parts.append(None if unless is None else not unless)
+        if any(p is False for p in parts):
+            return False
+        return True if all(p is True for p in parts) else None
+
+    def outcome(self, rule_id: str, facts: dict[str, Any]) -> bool | None:
+        """The rule's conclusion on `facts` (True: concluded, an unanswered exception aside)."""
+        return self._outcome(self.rules[rule_id], facts, {}, exception_ok=True)
+
+
+    def thresholds(self, fact: str) -> tuple[float, ...]:
+        """The numbers the document's conditions compare `fact` with."""
+        if not hasattr(self, "_thresholds"):
+            nodes = [r.condition for r in self.doc.rules] + [r.defeater for r in self.doc.rules if r.unless is not None]
+            if self.doc.scope is not None:
+                nodes.append(self.doc.scope_condition)
+            found: dict[str, set[float]] = {}
+            for node in nodes:
+                for leaf in logic.leaves(node):
+                    if isinstance(leaf.value, (int, float)) and not isinstance(leaf.value, bool):
+                        found.setdefault(leaf.fact, set()).add(leaf.value)
+            self._thresholds = {k: tuple(sorted(v)) for k, v in found.items()}
+        return self._thresholds.get(fact, ())
+
+
+def candidates(fact: Fact, probe: Probe) -> list[Any]:
+    """The answers worth trying for one fact."""
+    if fact.type == "bool":
+        return [True, False]
+    if fact.type == "enum":
+        return list(fact.values or [])
+    step = 10 ** -DECIMALS
+    out: list[float] = []
+    for t in probe.thresholds(fact.id):
+        for v in (t - step, t, t + step):
+            if (fact.min is None or v >= fact.min) and (fact.max is None or v <= fact.max):
+                out.append(round(v, DECIMALS))
+    return out
+
+
+def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], known: dict[str, Any],
+         question_rules: dict[str, Iterable[str]], rule_docs: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """For each asked fact: (tier, number of the open rules one of its answers settles)."""
+    out: dict[str, tuple[int, int]] = {}
+    for fid, rules in question_rules.items():
+        tier, settled = MORE, 0
+        for rid in dict.fromkeys(rules):
+            probe = probes[rule_docs[rid]]
+            results = {probe.outcome(rid, {**known, fid: v}) for v in candidates(facts_by_id[fid], probe)}
+            if True in results:
+                tier = MAJOR
+            elif False in results:
+                tier = min(tier, SETTLE)
+            if results - {None}:
+                settled += 1
+        out[fid] = (tier, settled)
+    return out
