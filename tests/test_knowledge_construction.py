@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from engine import knowledge, logic
-from engine.judge import judge
+from engine.pipeline import judge
 
 DOC_ID = "CONST-2024"
 FEATURES = Path(__file__).resolve().parent.parent / "features" / "construction"
