@@ -135,21 +135,9 @@ def read_xlsx(data: bytes | str | Path) -> tuple[dict[str, Any], dict[str, Any]]
 
 def to_docx(checklist: Checklist) -> bytes:
     """A printable A4 checklist (python-docx), Chinese fonts named for the East Asian script."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from engine.paper import new_document, to_bytes
 
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.8))
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    doc = new_document(landscape=True, margin_cm=1.8, font_pt=10.5)
     doc.add_heading(f"{checklist.sector_label}重大事故隐患检查表", level=1)
     doc.add_paragraph(f"检查日期：{checklist.as_of}    单位或场所类别："
                       + ("；".join(f"{k}={v}" for k, v in checklist.context_labels.items()) or "未限定"))
@@ -170,9 +158,7 @@ def to_docx(checklist: Checklist) -> bytes:
                 for q in item.questions)
             row[3].text = "\n".join(q.major_answer for q in item.questions)
             row[4].text = ""
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)
 
 
 def judge_xlsx(data: bytes | str | Path, *, kb=None, context: dict[str, Any] | None = None

@@ -4,7 +4,6 @@ paper with a separate answer sheet (python-docx). Answers may be kept per learne
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import sys
@@ -19,16 +18,10 @@ def _letters(text: str) -> list[str]:
 
 def paper(quiz) -> tuple[bytes, bytes]:
     """(question paper, answer sheet) as .docx bytes, A4, 宋体 for the East Asian script."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from engine.paper import new_document, to_bytes
 
     def new(title: str):
-        doc = Document()
-        style = doc.styles["Normal"]
-        style.font.name = "SimSun"
-        style.font.size = Pt(11)
-        style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+        doc = new_document()
         doc.add_heading(title, level=1)
         doc.add_paragraph(f"检查日期：{quiz.as_of}    试卷编号：{quiz.id}    规则库版本：{quiz.rulebase_version}")
         return doc
@@ -45,12 +38,7 @@ def paper(quiz) -> tuple[bytes, bytes]:
         answers.add_paragraph(f"{n}. 答案：{'、'.join(q.answer)}（依据 {q.document} 条款 {q.clause}）")
         for o in q.options:
             answers.add_paragraph(f"    {o.key}. {o.explanation}")
-    out = []
-    for doc in (questions, answers):
-        buf = io.BytesIO()
-        doc.save(buf)
-        out.append(buf.getvalue())
-    return out[0], out[1]
+    return to_bytes(questions), to_bytes(answers)
 
 
 def interactive(quiz, stdin=None, stdout=None) -> dict:

@@ -459,6 +459,8 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
                                         all_questions=all_questions)
                 reference.warnings.insert(0, f"仅供参考：以下按已被替代的 {old.number} 分析，不构成 {as_of} 的判定。")
                 warnings.append(f"现行 {doc.number} 尚未编码，不能作出判定；附 {old.number} 下的分析仅供参考，不作为判定结论。")
+        if reference is None:  # no earlier encoded edition to analyse under: name each given fact left unjudged
+            warnings.extend(unused_fact_warnings(sector, facts, pending, as_of, kb))
         return Judgement(verdict="not_determined", verdict_zh=verdict_term(sector, "not_determined"),
                          sector=sector.id, as_of=as_of, documents=[doc_ref(d) for d in pending],
                          warnings=_once(warnings), facts=_plain(facts), reference=reference, rulebase_version=kb.version)

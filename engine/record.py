@@ -9,7 +9,6 @@ does not invent legal wording.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from engine.model import Judgement
@@ -38,19 +37,9 @@ def to_docx(judgement: Judgement, *, unit: str | None = None, inspectors: str | 
     `unit` (被检查单位), `inspectors` (检查人员), `finding` (检查发现, as written) and `place` (检查地点)
     are printed as given; blank lines are left for what was not given, to be written by hand.
     """
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from engine.paper import new_document, to_bytes
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.2))
-    style = doc.styles["Normal"]
-    style.font.name = "SimSun"
-    style.font.size = Pt(11)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    doc = new_document()
     doc.add_heading("现场检查记录", level=1)
     blank = "____________________"
     table = doc.add_table(rows=0, cols=2)
@@ -88,9 +77,7 @@ def to_docx(judgement: Judgement, *, unit: str | None = None, inspectors: str | 
     doc.add_paragraph("\n\n\n")
     doc.add_paragraph(f"检查人员（签字）：{blank}    被检查单位负责人（签字）：{blank}")
     doc.add_paragraph(f"规则库版本：{judgement.rulebase_version}")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return to_bytes(doc)
 
 
 def _fact_lines(judgement: Judgement) -> list[tuple[str, str]]:
