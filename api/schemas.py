@@ -88,6 +88,11 @@ class CaseRequest(Request):
         default_factory=dict, max_length=MAX_FACTS,
         description="现场事实：事实 id 或中文名 → 取值。事实名见 GET /v1/vocabulary/{sector}",
         examples=[{"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}])
+    text: Optional[StrictStr] = Field(
+        None, description="检查记录原文（中文，可含多条发现：一是…；二是…）。可不填 sector（由文本推断行业）；"
+                          "与 facts 同时给出时，冲突以 facts 为准。返回逐条发现的判定、读取的事实（extracted）、"
+                          "待确认事项（proposed）与未识别文字（unread）",
+        examples=["液氨充装未使用万向管道充装系统"])
     as_of: Optional[IsoDate] = Field(
         None, description="检查日期（YYYY-MM-DD，默认今天）；据此选用当日施行的判定标准版本",
         examples=["2026-06-01"])

@@ -259,6 +259,12 @@ def judge_case(case: CaseRequest, kb: KnowledgeBase, all_questions: bool = False
     question, not only the most decisive few (?questions=all)."""
     if case.sector is not None and case.sectors is not None:
         raise HazardError("conflicting_fields", "sector 与 sectors 只能填写一个", "sectors")
+    if case.text is not None:  # a written record: engine.text reads it (sector may be inferred)
+        from engine.text.judging import judge_text
+        if case.sectors is not None:
+            raise HazardError("conflicting_fields", "text 只能与 sector 一起使用（或不填行业，由文本推断）", "sectors")
+        return judge_text(case.text, case.sector, case.facts, case.as_of, complete=case.complete, kb=kb,
+                          context=_context(case))
     if case.sector is None and case.sectors is None:
         raise HazardError("missing_sector", f"请用 sector 指定行业（可选：{'、'.join(kb.sectors)}）", "sector")
     context = _context(case)
@@ -394,7 +400,10 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
 
     def bounded(result: Judgement | MultiJudgement) -> Judgement | MultiJudgement:
         """At most max_questions questions per judgement, the rest named in a warning."""
-        for j in result.judgements if isinstance(result, MultiJudgement) else [result]:
+        inner = (result.judgements if isinstance(result, MultiJudgement)
+                 else [f.judgement for f in result.findings] if hasattr(result, "findings")  # a text judgement
+                 else [result])
+        for j in inner:
             extra = len(j.questions) - settings.max_questions
             if extra > 0:
                 j.questions = j.questions[:settings.max_questions]

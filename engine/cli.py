@@ -43,7 +43,7 @@ def _dump(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
-CASE_KEYS = {"sector", "as_of", "facts", "found_by", "complete", "venue", "in_park", "town", "district"}
+CASE_KEYS = {"sector", "as_of", "facts", "text", "found_by", "complete", "venue", "in_park", "town", "district"}
 
 
 def read_case(path: str) -> dict[str, Any]:
@@ -58,16 +58,17 @@ def read_case(path: str) -> dict[str, Any]:
     data = strictjson.loads(raw, what=f"案例文件 {path} ")
     if not isinstance(data, dict):
         raise HazardError("bad_facts", f"案例文件 {path} 须为 JSON 对象", "facts")
-    case = data if "facts" in data else {"facts": data}
+    case = data if ("facts" in data or "text" in data) else {"facts": data}  # text: the record as written
     found = strictjson.bad_value(case)
     if found:
         raise HazardError(found[0], f"案例文件 {path}：{found[1]}", found[2])
+    case.setdefault("facts", {})
     if not isinstance(case["facts"], dict):
         raise HazardError("bad_facts", f"案例文件 {path} 的 facts 须为对象（事实名 → 取值）", "facts")
     for name, value in case["facts"].items():
         if isinstance(value, (dict, list)):
             raise HazardError("wrong_type", f"案例文件 {path}：事实“{name}”的取值须为 是/否、数值或文字", f"facts.{name}")
-    if "facts" in data:
+    if "facts" in data or "text" in data:
         unknown = sorted(set(data) - CASE_KEYS)
         if unknown:
             raise HazardError("unknown_field", f"案例文件 {path} 有不认识的字段 {unknown}（可用：{sorted(CASE_KEYS)}）",
@@ -90,12 +91,14 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
         return cli_checklist.judge_checklist(args) if args.checklist else cli_checklist.judge_sheet(args)
     case: dict[str, Any] = read_case(args.facts) if args.facts else {"facts": {}}
+    if args.text is not None or case.get("text") is not None:
+        from engine.text.cli import judge_text_command  # the text reader loads spaCy: only when asked
+        return judge_text_command(args, case)
     facts = dict(case.get("facts") or {})
+    from engine.facts import split_assignment
     for item in args.fact or []:
-        if "=" not in item:
-            raise HazardError("bad_fact_syntax", f"--fact 须写成 事实=取值（收到：{item!r}）", "fact")
-        name, value = item.split("=", 1)
-        facts[name.strip()] = value.strip()
+        name, value = split_assignment(item)  # 事实=取值, also with a full-width ＝
+        facts[name] = value
     found = strictjson.bad_value(facts, "facts")
     if found:
         raise HazardError(found[0], found[1], found[2])
@@ -180,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fact", action="append", metavar="事实=取值", help="一条事实（中文名或 id），可重复")
     p.add_argument("--facts", metavar="case.json", help="案例文件（JSON）")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="检查日期（默认今天），据此选用施行中的版本")
+    p.add_argument("--text", metavar="检查记录", help="检查记录原文（中文）；“-”表示从标准输入逐行读取，每行一条")
     p.add_argument("--found-by", help="发现问题的部门（用于移交）")
     p.add_argument("--complete", action="store_true", help="检查已全部完成：未报告的情形视为未发现")
     p.add_argument("--all-questions", action="store_true", help="列出全部待补充的问题（默认只列最关键的几个）")
@@ -215,10 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
-    p = sub.add_parser("vocabulary", help="列出一个行业的事实词汇表")
-    p.add_argument("sector")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_vocabulary)
+    from engine import vocabulary_view
+    p = sub.add_parser("vocabulary", help="列出一个行业的事实词汇表（按版本、条款分组，可按关键词检索）")
+    vocabulary_view.add_arguments(p)
+    p.set_defaults(func=vocabulary_view.run)
 
     p = sub.add_parser("check", help="校验知识库（加载、交叉检查、编译）")
     p.add_argument("--path", help="知识库目录（默认内置 knowledge/）")
@@ -228,9 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     # modules import their heavy dependencies (networkx, FastAPI) only when their sub-command runs
     from api import cli as api_cli
     from engine.routing import cli as routing_cli
+    from engine.spec import command as spec_cli
 
     routing_cli.register(sub)  # hazard route
     api_cli.register(sub)  # hazard serve
+    spec_cli.register(sub)  # hazard spec
     return parser
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from decimal import ROUND_FLOOR, Decimal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -353,23 +354,40 @@ def _derivation_depths(doc: Document) -> dict[str, int]:
 
 # durable_rules' C JSON reader crashes (segmentation fault) on numbers in exponent form such as
 # 1e-05, which json.dumps writes for small floats. Numbers therefore enter the network as
-# integers in millionths: fact values are already rounded to 6 decimals at input
-# (engine.facts), so the scaling is exact and comparisons keep their meaning; magnitudes are
-# clamped far beyond any threshold a standard uses.
+# integers on a grid of half-millionths: a value that is a whole number of millionths (every
+# threshold of the knowledge base must be; see _threshold) lands on an even integer, and a value
+# strictly between two millionths k and k+1 lands on the odd integer 2k+1 between them. So every
+# comparison with a threshold (<, <=, >, >=, =) comes out exactly as on the exact value, which
+# is what engine.direct compares: no rounding can flip a strict comparison (99.9999999 < 100).
+# The exact value of a float is its shortest repr (engine.numbers guarantees input reads back to
+# what was written). Magnitudes are clamped far beyond any threshold a standard uses.
 SCALE = 1_000_000
 _LIMIT = 9 * 10**18
 
 
 def to_network(value: Any) -> Any:
+    """A fact value as the network sees it: numbers -> integers on the half-millionth grid."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    return max(-_LIMIT, min(_LIMIT, round(value * SCALE)))
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return max(-_LIMIT, min(_LIMIT, 2 * SCALE * int(value)))
+    exact = Decimal(repr(value)).scaleb(6)
+    floor = exact.to_integral_value(rounding=ROUND_FLOOR)
+    return max(-_LIMIT, min(_LIMIT, 2 * int(floor) + (0 if floor == exact else 1)))
+
+
+def _threshold(value: Any) -> Any:
+    """A threshold of a rule in the network; it must be a whole number of millionths."""
+    out = to_network(value)
+    if isinstance(out, int) and not isinstance(out, bool) and out % 2:
+        raise ValueError(f"阈值 {value!r} 精度超过百万分之一，规则网络无法精确比较")
+    return out
 
 
 def _predicates(leaf: logic.Leaf) -> tuple[Any, Any]:
     """The durable_rules test for a leaf and its exact negation (given the fact is present)."""
     op = leaf.op
-    v = tuple(map(to_network, leaf.value)) if isinstance(leaf.value, tuple) else to_network(leaf.value)
+    v = tuple(map(_threshold, leaf.value)) if isinstance(leaf.value, tuple) else _threshold(leaf.value)
     if op == "is":
         return m.v == v, m.v != v
     if op in ("in", "not_in"):

@@ -1,87 +1,123 @@
-"""Turn what a user typed (labels or ids, Chinese yes/no, numbers with units) into typed facts.
+"""Turn what a user typed (labels or ids, Chinese yes/no, aliases, numbers with units) into typed
+facts, and carry facts across editions.
 
-Anything that cannot be read becomes a HazardError naming the field; nothing is guessed.
+Anything that cannot be read becomes a HazardError naming the field; nothing is guessed. What is
+accepted is data: the vocabulary's labels, values and `aliases:` per value, and the shared input
+words of knowledge/words.yaml (yes/no/unknown words, unit spellings). Text is compared after
+engine.normalize.key (full-width forms, brackets, quotes, spaces).
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from typing import Any
+from typing import Any, Iterable
 
+from engine import logic, words as input_words
 from engine.errors import HazardError
 from engine.knowledge import Sector
-from engine.model import Fact
+from engine.model import Document, Fact
+from engine.normalize import key
+from engine.numbers import format_number, parse_number
 
-TRUE_WORDS = {"是", "有", "true", "yes", "y", "1", "对", "存在"}
-FALSE_WORDS = {"否", "无", "没有", "false", "no", "n", "0", "不存在"}
-DECIMALS = 6  # numbers are judged to a millionth of their unit (see engine.compiler.to_network)
-UNKNOWN_WORDS = {"", "未知", "不详", "unknown", "null", "none", "?", "？"}
+DECIMALS = 6  # resolution of a number inside the rule network (see engine.compiler.to_network)
 
 
 def format_value(fact: Fact, value: Any) -> str:
+    """A typed value as shown to users: 是/否, the enum value, or the number with its unit."""
     if fact.type == "bool":
         return "是" if value else "否"
-    if fact.type == "number":
-        text = f"{value:g}" if isinstance(value, float) else str(value)
-        return text + (fact.unit or "")
+    if fact.type == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value, fact.unit)
     return str(value)
 
 
+def _listed(values: Iterable[str]) -> str:
+    """Values quoted one by one, so a value containing “、” stays one value."""
+    return "；".join(f"“{v}”" for v in values)
+
+
+def enum_candidates(fact: Fact, raw: str) -> list[str]:
+    """The values `raw` can mean: the value itself, else every value whose alias (or whose
+    “、”-separated part, as in “商店、商场、集贸市场”) it is. More than one means ambiguous."""
+    k = key(raw)
+    values = fact.values or []
+    exact = [v for v in values if key(v) == k]
+    if exact:
+        return exact
+    found = [v for v in values
+             if k in {key(a) for a in fact.aliases.get(v, [])} or k in {key(p) for p in re.split(r"[、，,]", v)}]
+    return found
+
+
+def _coerce_bool(fact: Fact, raw: Any, field: str, vocab: input_words.Words) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    text = str(raw)
+    k = key(text)
+    for value, aliases in fact.aliases.items():
+        if k in {key(a) for a in aliases}:
+            return value == "true"
+    answer = vocab.answer(text)
+    if answer is not None:
+        return answer
+    answer, known = vocab.conditional_answer(text, fact.label)
+    if answer is not None:
+        return answer
+    if known:
+        raise HazardError(
+            "ambiguous_value", f"“{text}”对“{fact.label}”含义不明（可能理解为是，也可能理解为否），请填 是/否", field)
+    raise HazardError("bad_value", f"“{fact.label}”是是非题，请填 是/否（收到：{text[:40]!r}）", field)
+
+
 def coerce(fact: Fact, raw: Any, field: str) -> Any:
-    """One value for one fact, typed; None means "unknown" (the same as not giving it)."""
-    if raw is None or (isinstance(raw, str) and raw.strip().lower() in UNKNOWN_WORDS):
+    """One value for one fact, typed; None means "unknown" (the same as not giving it).
+
+    bool -> True/False; enum -> one of `fact.values`; number -> float in `fact.unit` (exact, see
+    engine.numbers). Errors (HazardError, field = `field`): bad_value, ambiguous_value (an alias
+    of several values: the candidates are listed), unit_required, too_precise, out_of_range.
+    """
+    vocab = input_words.load()
+    if raw is None or (isinstance(raw, str) and vocab.is_unknown(raw)):
         return None
     if fact.type == "bool":
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False
-        raise HazardError("bad_value", f"“{fact.label}”是是非题，请填 是/否（收到：{raw!r}）", field)
+        return _coerce_bool(fact, raw, field, vocab)
     if fact.type == "enum":
-        text = str(raw).strip()
-        values = fact.values or []
-        if text in values:
-            return text
-        # a value may name several uses ("商店、商场、集贸市场"): one of its parts, if unique, is that value
-        parts = [v for v in values if text in re.split(r"[、，,]", v)]
-        if len(parts) == 1:
-            return parts[0]
-        listed = "；".join(f"“{v}”" for v in values)
-        raise HazardError("bad_value", f"“{fact.label}”的取值须为以下之一：{listed}（收到：{raw!r}）", field)
-    # number
-    if isinstance(raw, bool):
-        raise HazardError("bad_value", f"“{fact.label}”须为数值（收到：{raw!r}）", field)
-    if isinstance(raw, (int, float)):
-        number = float(raw)
-    else:
-        text = str(raw).strip()
-        if fact.unit and text.endswith(fact.unit):
-            text = text[: -len(fact.unit)].strip()
-        try:
-            number = float(text)
-        except ValueError:
-            unit = f"（单位：{fact.unit}）" if fact.unit else ""
-            raise HazardError("bad_value", f"“{fact.label}”须为数值{unit}（收到：{raw!r}）", field) from None
-    if math.isnan(number) or math.isinf(number):
-        raise HazardError("bad_value", f"“{fact.label}”须为有限数值（收到：{raw!r}）", field)
-    number = round(number, DECIMALS)
-    if (fact.min is not None and number < fact.min) or (fact.max is not None and number > fact.max):
-        bounds = f"{fact.min if fact.min is not None else '-∞'} ～ {fact.max if fact.max is not None else '+∞'}"
-        raise HazardError("out_of_range", f"“{fact.label}”超出合理范围 {bounds}{fact.unit or ''}（收到：{raw!r}）", field)
-    return number
+        text = str(raw)
+        found = enum_candidates(fact, text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise HazardError(
+                "ambiguous_value", f"“{text}”可指“{fact.label}”的多个取值：{_listed(found)}；请填写其中之一", field)
+        raise HazardError("bad_value", f"“{fact.label}”的取值须为以下之一：{_listed(fact.values or [])}（收到：{text[:40]!r}）", field)
+    return parse_number(fact, raw, field, vocab)
 
 
 def similar_labels(sector: Sector, name: str, limit: int = 3) -> list[str]:
     """Labels an inspector probably meant: those containing what was typed, then close spellings."""
     labels = [f.label for f in sector.facts.values()]
-    found = [label for label in labels if name and name in label]
+    k = key(name)
+    found = [label for label in labels if k and k in key(label)]
     found += [m for m in difflib.get_close_matches(name, labels, n=limit, cutoff=0.5) if m not in found]
     return found[:limit]
+
+
+def find_fact(sector: Sector, name: str) -> Fact | None:
+    """A fact by id or Chinese label, compared by engine.normalize.key (ASCII brackets,
+    full-width letters and spaces do not matter)."""
+    return sector.fact_by_name(str(name))
+
+
+def split_assignment(item: str) -> tuple[str, str]:
+    """`事实=取值` (or with a full-width ＝) as typed on the command line -> (name, value)."""
+    item = item.replace("＝", "=")
+    if "=" not in item:
+        raise HazardError("bad_fact_syntax", f"--fact 须写成 事实=取值（收到：{item!r}）", "fact")
+    name, value = item.split("=", 1)
+    return name.strip(), value.strip()
 
 
 def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> dict[str, Any]:
@@ -92,7 +128,7 @@ def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> d
     names: dict[str, str] = {}
     for name, value in raw.items():
         field = f"{prefix}.{name}"
-        fact = sector.fact_by_name(str(name).strip())
+        fact = find_fact(sector, str(name).strip())
         if fact is None:
             hint = "、".join(similar_labels(sector, str(name)))
             hint = f"；是否指：{hint}" if hint else ""
@@ -108,3 +144,89 @@ def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> d
         if typed is not None:
             out[fact.id] = typed
     return out
+
+
+# ---- editions ---------------------------------------------------------------------------------
+
+def facts_used(doc: Document) -> set[str]:
+    """Every fact a document tests (rules, defeaters, scope) or derives."""
+    used: set[str] = set()
+    for rule in doc.rules:
+        for node in [rule.condition] + ([rule.defeater] if rule.unless is not None else []):
+            used |= {leaf.fact for leaf in logic.leaves(node)}
+        if rule.then.kind == "derive" and rule.then.fact:
+            used.add(rule.then.fact)
+    if doc.scope is not None:
+        used |= {leaf.fact for leaf in logic.leaves(doc.scope_condition)}
+    return used
+
+
+def edition_links(sector: Sector) -> dict[str, list[tuple[str, str]]]:
+    """fact id -> [(linked fact id, "same_as" | "replaced_by" | "replaces")], both directions."""
+    links: dict[str, list[tuple[str, str]]] = {}
+    for fact in sector.facts.values():
+        if fact.same_as:
+            links.setdefault(fact.id, []).append((fact.same_as, "same_as"))
+            links.setdefault(fact.same_as, []).append((fact.id, "same_as"))
+        for newer in fact.replaced_by:
+            links.setdefault(fact.id, []).append((newer, "replaced_by"))
+            links.setdefault(newer, []).append((fact.id, "replaces"))
+    return links
+
+
+def check_links(sector: Sector) -> list[str]:
+    """Problems with the edition links of a sector's vocabulary (empty when sound): links to
+    unknown facts, and same_as between facts that cannot carry the same value."""
+    problems = []
+    for fact in sector.facts.values():
+        for target_id, kind in [(fact.same_as, "same_as")] + [(t, "replaced_by") for t in fact.replaced_by]:
+            if not target_id:
+                continue
+            target = sector.facts.get(target_id)
+            if target is None or target_id == fact.id:
+                problems.append(f"事实 {fact.id} 的 {kind} 指向不存在的事实 {target_id}")
+                continue
+            if kind == "same_as" and (target.type != fact.type or target.unit != fact.unit
+                                      or set(fact.values or []) - set(target.values or [])):
+                problems.append(f"事实 {fact.id} same_as {target_id}：类型、单位或取值不一致，不能直接换用")
+    return problems
+
+
+def translate_editions(sector: Sector, facts: dict[str, Any], docs_in_force: Iterable[Document]
+                       ) -> tuple[dict[str, Any], list[str]]:
+    """Carry facts given under another edition's label over to the edition(s) in force.
+
+    `facts` are typed (from parse_facts). A given fact no document in force tests, but linked
+    `same_as` to a fact one of them tests, is given that fact's value too (unless the inspector
+    gave that fact as well). A fact linked only by `replaced_by` (or the reverse) is not the
+    same test and is never translated: the note names the fact of the edition in force to
+    establish. Returns (facts for judging, Chinese notes for the judgement's warnings). Facts
+    with no link are left as they are (the caller warns about facts no document uses).
+    """
+    docs = list(docs_in_force)
+    used: set[str] = set().union(*(facts_used(d) for d in docs)) if docs else set()
+    numbers = "、".join(d.number for d in docs)
+    links = edition_links(sector)
+    out = dict(facts)
+    notes: list[str] = []
+    for fid, value in facts.items():
+        if fid in used or fid not in links:
+            continue
+        fact = sector.facts[fid]
+        for other_id, kind in links[fid]:
+            if other_id not in used:
+                continue
+            other = sector.facts[other_id]
+            if kind == "same_as":
+                if other_id in facts:
+                    if facts[other_id] != value:
+                        notes.append(f"“{fact.label}”与“{other.label}”为同一事项（不同版本的表述），所给取值不一致；"
+                                     f"按现行 {numbers} 的“{other.label}”＝{format_value(other, facts[other_id])} 判定")
+                    continue
+                out[other_id] = value
+                notes.append(f"“{fact.label}”是其他版本的表述，现行 {numbers} 中为“{other.label}”："
+                             f"已按“{other.label}”＝{format_value(other, value)} 判定")
+            else:
+                notes.append(f"“{fact.label}”是其他版本的事实，现行 {numbers} 未采用；对应的现行事实为“{other.label}”"
+                             f"（判定标准不同，未自动换用），请按其问题补充：{other.question}")
+    return out, notes

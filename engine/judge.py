@@ -21,12 +21,7 @@ from engine import comparisons
 from engine import questions as qrank
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
-from engine.facts import format_value, parse_facts
-
-try:  # cross-edition links (same_as / replaced_by) are read by engine.facts where it has them
-    from engine.facts import translate_editions
-except ImportError:  # pragma: no cover - until engine.facts carries the links
-    translate_editions = None
+from engine.facts import format_value, translate_editions
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import FRAGMENT_STARTS
 from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, PendingException, Question, Reason,
@@ -471,10 +466,8 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         if doc.coverage_note:
             warnings.append(f"{doc.number}：{doc.coverage_note}")
     given = facts
-    edition_notes: list[str] = []
-    if translate_editions is not None:  # a fact given under another edition's label (engine.facts)
-        facts, edition_notes = translate_editions(sector, facts, encoded)
-        warnings.extend(edition_notes)
+    facts, edition_notes = translate_editions(sector, facts, encoded)  # a fact given under another edition's label
+    warnings.extend(edition_notes)
     parts = _judge_documents(sector, encoded, facts, kb, complete)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
     violation_questions = parts["question_rules"]

@@ -41,7 +41,12 @@ class Sector:
         """Find a fact by id or by its Chinese label."""
         if name in self.facts:
             return self.facts[name]
-        return next((f for f in self.facts.values() if f.label == name), None)
+        found = next((f for f in self.facts.values() if f.label == name), None)
+        if found is None:  # as typed: ASCII brackets, full-width letters, spaces (engine.normalize)
+            from engine.normalize import key
+            wanted = key(name)
+            found = next((f for f in self.facts.values() if key(f.label) == wanted or key(f.id) == wanted), None)
+        return found
 
 
 @dataclass
@@ -324,7 +329,16 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
             sector.documents.append(doc)
             sector.files[doc.id] = str(path)
         _check_sector(sector)
+        from engine.facts import check_links  # edition links (same_as / replaced_by) of the vocabulary
+        problems = check_links(sector)
+        if problems:
+            raise KnowledgeError(str(vocab_path), "；".join(problems))
         sectors[sector.id] = sector
+    from engine import words  # the shared input words (yes/no, units) judge too: checked and hashed
+    words_file = words.words_path(root)
+    if words_file.exists():
+        digest.update(words.WORDS_FILE.encode() + b"\0" + words_file.read_bytes())
+        words.load(words_file)
     return KnowledgeBase(root, sectors, digest.hexdigest()[:16])
 
 

@@ -36,7 +36,24 @@ class Fact(Strict):
     # turned into one, e.g. {超限: {ge: 1.0}} (the clause's own threshold); "超过30%" style phrases need none
     outcomes: dict[str, dict[Literal["ge", "gt", "le", "lt"], float]] = Field(default_factory=dict)
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # value ("true"/"false"/enum) -> phrases
+    # value ("true"/"false"/enum value) -> other words an inspector writes for exactly that value
+    # (structured input and free text); one word under two values is ambiguous and is asked back
+    aliases: dict[str, list[str]] = Field(default_factory=dict)
+    # number only: a bare number (no unit written) with 0 < |value| <= this is refused, because it
+    # could be a ratio (1.15 for 115 %, 0.012 for 1.2 %): the unit must be written; larger bare
+    # numbers are read in `unit`
+    unit_required_up_to: Optional[float] = None
+    # editions: the fact of another edition that tests the same thing (the value is carried
+    # over when this fact is given but only the other edition is in force), or the one that
+    # replaced it (not the same test: named in the judgement's warning, never translated)
+    same_as: Optional[str] = None
+    replaced_by: list[str] = Field(default_factory=list)  # one id or a list (a fact split in two)
     note: Optional[str] = None
+
+    @field_validator("replaced_by", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _shape(self) -> "Fact":
@@ -50,6 +67,14 @@ class Fact(Strict):
             raise ValueError(f"事实 {self.id} 的每个 outcomes 取值须恰好写一个比较（如 {{ge: 1.0}}）")
         if self.type != "number" and (self.unit or self.min is not None or self.max is not None):
             raise ValueError(f"事实 {self.id} 不是数值类型，不应有 unit/min/max")
+        if self.unit_required_up_to is not None and not (self.type == "number" and self.unit):
+            raise ValueError(f"事实 {self.id}：unit_required_up_to 只用于有单位的数值事实")
+        allowed = set(self.values or []) if self.type == "enum" else {"true", "false"} if self.type == "bool" else set()
+        bad = set(self.aliases) - allowed
+        if bad:
+            raise ValueError(f"事实 {self.id} 的 aliases 键须为其取值（{'、'.join(sorted(allowed)) or '数值事实不用 aliases'}），得到 {sorted(bad)}")
+        if self.same_as and self.replaced_by:
+            raise ValueError(f"事实 {self.id} 不能同时写 same_as 与 replaced_by")
         return self
 
 

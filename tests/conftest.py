@@ -1,5 +1,5 @@
-"""Shared fixtures; every module in tests/steps/ is a pytest plugin, so step definitions for
-all sectors are found by every feature file."""
+"""Shared fixtures. The step modules in tests/steps/ are registered as plugins by the root conftest.py
+(engine.spec.steps.step_modules), so feature files find them from tests/ and from features/."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-_STEPS = Path(__file__).parent / "steps"
-pytest_plugins = sorted(f"tests.steps.{p.stem}" for p in _STEPS.glob("*.py") if p.stem != "__init__")
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_dir(tmp_path_factory):

@@ -36,9 +36,9 @@ def value_strategy(fact: Fact):
         return st.sampled_from(fact.values)
     low = fact.min if fact.min is not None else -1000.0
     high = fact.max if fact.max is not None else 1000.0
-    # the engine's number domain: what engine.facts.coerce produces (rounded to 6 decimals)
+    # the engine's number domain: any finite float (engine.compiler.to_network keeps comparisons exact)
     return st.one_of(st.integers(int(low), int(high)).map(float),
-                     st.floats(low, high, allow_nan=False, allow_infinity=False).map(lambda x: round(x, DECIMALS)))
+                     st.floats(low, high, allow_nan=False, allow_infinity=False))  # any float: compared exactly
 
 
 def facts_strategy(sector: Sector):

@@ -1,5 +1,9 @@
-"""Binds every Chinese feature file under features/ (all sectors) to the shared step definitions."""
+"""Binds every Chinese feature file under features/ (all sectors) to the shared step definitions.
 
-from pytest_bdd import scenarios
+One test per scenario (per example row of a 场景大纲); a file that cannot be read fails alone.
+Select by sector, file or document: `pytest tests/test_features.py -k chemicals` / `-k COAL-2026`."""
 
-scenarios(".")
+from engine.spec.plugin import bind
+from engine.spec.scan import feature_files
+
+bind(globals(), feature_files())

@@ -1,0 +1,142 @@
+"""The spaCy pipeline components of the text reader, one job each.
+
+Each component writes its result into `doc.user_data` (no global Doc extensions):
+- hazard_findings : "findings"  — char spans of the findings of a record (一是…；二是…, 1. 2., ①②, 分号)
+- hazard_numbers  : "numbers"   — numbers with units, comparison and approximation (engine.text.numbers)
+- hazard_terms    : "terms"     — vocabulary words found by a PhraseMatcher (patterns from the vocabulary):
+                                  (word, start, end, glued) — glued: the head/tail of a longer token
+- hazard_cues     : "cues"      — negation cues, hedges, corrections and contrast words with their spans
+- hazard_facts    : "facts"     — facts assembled from the above (engine.text.assemble)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from engine.text import lexicon, numbers
+from engine.text.assemble import assemble
+
+_FINDING_RE = re.compile(lexicon.FINDING_MARKERS, re.M)
+
+
+def finding_spans(text: str) -> list[tuple[int, int]]:
+    """Split a record into findings: at 一是/二是, numbered items, circled numbers; else at ；/; and
+    line breaks. One finding when there is no marker."""
+    marks = [m.start() + len(m.group(0)) - len(m.group(0).lstrip()) for m in _FINDING_RE.finditer(text)]
+    cuts = sorted({0, *[m for m in marks if m > 0]})
+    spans = []
+    if len(marks) < 2:  # no enumeration: semicolons and line breaks separate findings
+        cuts = [0] + [m.end() for m in re.finditer(r"[；;\n]+", text)]
+    for i, start in enumerate(cuts):
+        end = cuts[i + 1] if i + 1 < len(cuts) else len(text)
+        s, e = start, end
+        while s < e and text[s] in " \t\n；;。，,":
+            s += 1
+        while e > s and text[e - 1] in " \t\n；;。，,":
+            e -= 1
+        if e > s and re.search(r"[\w]", text[s:e]):
+            spans.append((s, e))
+    return spans
+
+
+class Findings:
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data["findings"] = finding_spans(doc.user_data.get("text") or doc.text)
+        return doc
+
+
+class Numbers:
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data["numbers"] = numbers.find_numbers(doc.user_data.get("text") or doc.text)
+        return doc
+
+
+class Terms:
+    """PhraseMatcher over the vocabulary words (tokenised by the same jieba as the text)."""
+
+    def __init__(self, nlp: Language, words: list[str]):
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for word in words:
+            self.matcher.add(word, [nlp.make_doc(word)])
+        self.strings = nlp.vocab.strings
+        self.words = {w for w in words if len(w) >= 2}
+
+    def __call__(self, doc: Doc) -> Doc:
+        terms = []
+        for match_id, start, end in self.matcher(doc):
+            s = doc[start].idx
+            e = doc[end - 1].idx + len(doc[end - 1].text)
+            terms.append((self.strings[match_id], s, e, False))
+        # a vocabulary word the segmenter glued to a neighbour ("储罐区" holds 罐区): its head or tail
+        for token in doc:
+            t = token.text
+            if len(t) < 3 or t in self.words:
+                continue
+            for k in range(len(t) - 1, 1, -1):
+                if t[-k:] in self.words:
+                    terms.append((t[-k:], token.idx + len(t) - k, token.idx + len(t), True))
+                    break
+            for k in range(len(t) - 1, 1, -1):
+                if t[:k] in self.words:
+                    terms.append((t[:k], token.idx, token.idx + k, True))
+                    break
+        doc.user_data["terms"] = terms
+        return doc
+
+
+_CUE_KINDS = [("not", lexicon.NOT_NEGATION), ("clause", lexicon.CLAUSE_NEGATION), ("post", lexicon.POST_NEGATION), ("pre", lexicon.PRE_NEGATION),
+              ("hedge", lexicon.HEDGES), ("corrected", lexicon.CORRECTED), ("contrast", lexicon.CONTRAST)]
+_CUE_WORDS = sorted({(w, k) for k, ws in _CUE_KINDS for w in ws}, key=lambda x: -len(x[0]))
+_CUE_RE = re.compile("|".join(re.escape(w) for w, _ in _CUE_WORDS))
+_CUE_KIND: dict[str, str] = {}
+for _w, _k in reversed(_CUE_WORDS):
+    _CUE_KIND.setdefault(_w, _k)
+for _k, _ws in reversed(_CUE_KINDS):  # the first list a word is in decides its kind
+    for _w in _ws:
+        _CUE_KIND[_w] = _k
+
+
+def find_cues(text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, word, start, end) of every negation cue, hedge, correction and contrast word."""
+    return [(_CUE_KIND[m.group(0)], m.group(0), m.start(), m.end()) for m in _CUE_RE.finditer(text)]
+
+
+class Cues:
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data["cues"] = find_cues(doc.user_data.get("text") or doc.text)
+        return doc
+
+
+class Facts:
+    def __init__(self, patterns: Any, sector: Any):
+        self.patterns = patterns
+        self.sector = sector
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.user_data["facts"] = assemble(doc, self.patterns, self.sector)
+        return doc
+
+
+@Language.factory("hazard_findings")
+def _make_findings(nlp: Language, name: str) -> Findings:
+    return Findings()
+
+
+@Language.factory("hazard_numbers")
+def _make_numbers(nlp: Language, name: str) -> Numbers:
+    return Numbers()
+
+
+@Language.factory("hazard_cues")
+def _make_cues(nlp: Language, name: str) -> Cues:
+    return Cues()
+
+
+@Language.factory("hazard_terms", default_config={"words": []})
+def _make_terms(nlp: Language, name: str, words: list[str]) -> Terms:
+    return Terms(nlp, words)

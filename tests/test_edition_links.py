@@ -1,0 +1,115 @@
+"""One concept across editions (issue 11 item 5, vocabulary part): facts of 令第4号 (COAL-2020) and
+令第21号 (COAL-2026) linked in the vocabulary are translated (same_as) or named (replaced_by)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine import knowledge
+from engine.facts import check_links, edition_links, facts_used, parse_facts, translate_editions
+from engine.judge import judge
+from engine.knowledge import Sector
+from engine.model import Document, Fact
+
+KB = knowledge.default()
+MINES = KB.sectors["mines"]
+DOCS = {d.id: d for d in MINES.documents}
+BEFORE, AFTER = dt.date(2026, 3, 1), dt.date(2026, 8, 1)  # 令第4号 in force / 令第21号 in force
+
+SAME = [  # (COAL-2020 label, COAL-2026 label)
+    ("单回路供电", "生产矿井单回路供电"),
+    ("采掘作业地点单班作业人数超过国家有关限员规定的百分比", "单班作业人数超出限员规定的百分比"),
+    ("联络巷中的风墙、风门不符合规程造成风流短路", "联络巷风墙风门不符合规程造成风流短路"),
+    ("超出采矿许可证载明的坐标控制范围进行开采", "超出采矿许可证坐标控制范围采煤或剥离"),
+    ("超出采矿许可证载明的标高进行开采", "超出采矿许可证标高采煤或剥离"),
+]
+
+
+def test_links_in_the_knowledge_base_are_sound():
+    for sector in KB.sectors.values():
+        assert check_links(sector) == []
+
+
+@pytest.mark.parametrize("old,new", SAME)
+def test_same_as_links_each_edition_to_the_other(old, new):
+    f_old, f_new = MINES.fact_by_name(old), MINES.fact_by_name(new)
+    assert f_old.same_as == f_new.id
+    assert f_old.id in facts_used(DOCS["COAL-2020"]) and f_old.id not in facts_used(DOCS["COAL-2026"])
+    assert f_new.id in facts_used(DOCS["COAL-2026"]) and f_new.id not in facts_used(DOCS["COAL-2020"])
+    value = 25.0 if f_old.type == "number" else True
+    # a 令第21号 label on a day 令第4号 is in force, and the reverse
+    facts, notes = translate_editions(MINES, {f_new.id: value}, [DOCS["COAL-2020"]])
+    assert facts[f_old.id] == value and len(notes) == 1 and f"“{old}”" in notes[0] and "令第4号" in notes[0]
+    facts, notes = translate_editions(MINES, {f_old.id: value}, [DOCS["COAL-2026"]])
+    assert facts[f_new.id] == value and f"“{new}”" in notes[0] and "令第21号" in notes[0]
+
+
+def test_a_2026_label_before_july_2026_is_judged_under_the_2020_edition():
+    """The issue's reproduction: 生产矿井单回路供电 given on a date 令第4号 is in force."""
+    result = judge("mines", {"矿山类别": "煤矿", "生产矿井单回路供电": "是"}, BEFORE)
+    assert result.verdict == "major"
+    assert [h.rule_id for h in result.hazards] == ["COAL-2020-14-01"]
+    assert any("生产矿井单回路供电" in w and "单回路供电" in w for w in result.warnings)
+
+
+def test_a_2020_label_after_july_2026_is_carried_over():
+    result = judge("mines", {"矿山类别": "煤矿", "采掘作业地点单班作业人数超过国家有关限员规定的百分比": "25%"}, AFTER)
+    assert result.facts.get("shift_overstaff_pct") == 25.0
+    assert any("单班作业人数超出限员规定的百分比" in w for w in result.warnings)
+
+
+def test_replaced_by_is_named_never_translated():
+    """安全监控系统数据被篡改隐瞒 (令第21号) is not the 令第4号 test (修改、删除及屏蔽 of two systems)."""
+    new = MINES.fact_by_name("安全监控系统数据被篡改隐瞒")
+    old = MINES.fact_by_name("对安全监控、人员位置监测系统数据进行修改、删除及屏蔽")
+    assert new.id in old.replaced_by
+    facts, notes = translate_editions(MINES, {new.id: True}, [DOCS["COAL-2020"]])
+    assert facts == {new.id: True}
+    assert len(notes) == 1 and "未自动换用" in notes[0] and f"“{old.label}”" in notes[0] and old.question in notes[0]
+    facts, notes = translate_editions(MINES, {old.id: True}, [DOCS["COAL-2026"]])
+    assert facts == {old.id: True}
+    assert any(f"“{new.label}”" in n for n in notes) and any("人员位置监测系统数据被篡改隐瞒" in n for n in notes)
+
+
+def test_a_fact_the_edition_in_force_uses_is_left_alone():
+    f_new = MINES.fact_by_name("生产矿井单回路供电")
+    facts, notes = translate_editions(MINES, {f_new.id: True}, [DOCS["COAL-2026"]])
+    assert facts == {f_new.id: True} and notes == []
+
+
+def test_both_labels_given_with_different_values_keeps_the_edition_in_force_and_says_so():
+    f_old, f_new = MINES.fact_by_name("单回路供电"), MINES.fact_by_name("生产矿井单回路供电")
+    facts, notes = translate_editions(MINES, {f_old.id: False, f_new.id: True}, [DOCS["COAL-2020"]])
+    assert facts[f_old.id] is False and "不一致" in notes[0]
+
+
+def test_check_links_finds_broken_links():
+    facts = {
+        "a": Fact(id="a", label="甲", type="bool", question="?", same_as="b"),
+        "b": Fact(id="b", label="乙", type="number", unit="m", question="?"),
+        "c": Fact(id="c", label="丙", type="bool", question="?", replaced_by="zz"),
+    }
+    problems = check_links(Sector("t", "测试", facts, []))
+    assert len(problems) == 2 and any("zz" in p for p in problems) and any("same_as b" in p for p in problems)
+
+
+def test_links_are_symmetric():
+    links = edition_links(MINES)
+    old = MINES.fact_by_name("单回路供电").id
+    new = MINES.fact_by_name("生产矿井单回路供电").id
+    assert (new, "same_as") in links[old] and (old, "same_as") in links[new]
+
+
+def test_a_broken_link_stops_loading(tmp_path):
+    import shutil
+
+    from engine.errors import KnowledgeError
+    root = tmp_path / "kb"
+    shutil.copytree(knowledge.DEFAULT_ROOT, root, ignore=shutil.ignore_patterns("__pycache__", "routing"))
+    part = root / "mines" / "vocabulary-coal2020.yaml"
+    text = part.read_text(encoding="utf-8")
+    part.write_text(text.replace("same_as: single_circuit_supply", "same_as: no_such_fact", 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="no_such_fact"):
+        knowledge.load(root)
