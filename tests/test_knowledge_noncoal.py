@@ -166,3 +166,28 @@ def test_every_rule_has_a_near_miss_scenario(kb):
     for doc_id in DOCS:
         missing = [r.id for r in kb.documents[doc_id].rules if r.id not in near]
         assert missing == [], f"{doc_id} 无未遂场景的规则：{missing}"
+
+
+# A number given only as the clause's own comparison word is read as an interval (vocabulary `outcomes`).
+# Here, not in a feature: the scenario linter (engine.spec.lint) accepts only plain numbers for number facts.
+OUTCOME_CASES = [
+    ("井下无轨运人车辆载人数量", "超过25人", "major", "NONCOAL-2022-U23.2a", "一（二十三）2"),
+    ("浸润线埋深与控制浸润线埋深之差", "小于控制浸润线埋深", "major", "NONCOAL-2022-T07", "三（七）"),
+    ("浸润线埋深与控制浸润线埋深之差", "不小于控制浸润线埋深", "not_major", "NONCOAL-2022-T07", "三（七）"),
+    ("主通风设施实现矿井反风所需时间", "10分钟之内", "not_major", "NONCOAL-2022-U20.6a", "一（二十）6"),
+    ("主通风设施实现矿井反风所需时间", "超过10分钟", "major", "NONCOAL-2022-U20.6a", "一（二十）6"),
+    ("坝体抗滑稳定最小安全系数与国家标准规定值之比", "小于0.98倍", "major", "NONCOAL-2022-T15", "三（十五）"),
+    ("矿山年产量与设计年生产能力之比", "超过20%及以上", "major", "NONCOAL-2022-U30a", "一（三十）"),
+]
+
+
+@pytest.mark.parametrize("label,word,verdict,rule_id,clause", OUTCOME_CASES)
+def test_the_clause_comparison_words_decide(label, word, verdict, rule_id, clause):
+    from engine.judge import judge
+
+    j = judge("mines", {"矿山类别": "金属非金属矿山", label: word}, dt.date(2025, 3, 1))
+    assert j.verdict == verdict, (label, word, j.verdict)
+    if verdict == "major":
+        assert rule_id in {h.rule_id for h in j.hazards}
+    else:
+        assert any(n.clause == clause for n in j.not_met)
