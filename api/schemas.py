@@ -364,6 +364,12 @@ ENGINE_MODEL_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "reference": "现行版本未编码时，按被替代旧版本所作的参考分析（不构成判定）",
         "route": "移交路由：牵头部门、配合部门、环节与理由（路由模块可用时）",
         "rulebase_version": "规则库版本（知识库内容哈希）",
+        "on_reported_facts": "不构成时为真：结论仅就所报事实而言（未报告的情形未作判断）",
+        "questions_omitted": "未列出的其余问题条数（要全部问题用 ?questions=all）",
+    }),
+    "PendingException": ("条文中的除外情形，尚未核实：未证明存在时结论成立，列为“除外情形待核实”。", {
+        "fact": "事实 id", "label": "事实中文名", "question": "核实该除外情形要问的问题",
+        "clause": "规定该除外情形的条款编号", "text": "该条款原文（逐字）",
     }),
     "DocumentRef": ("所引用的判定标准文件。", {
         "id": "文件 id", "title": "标题", "number": "文号或标准号", "issuer": "发布机关",
@@ -374,6 +380,7 @@ ENGINE_MODEL_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         "document": "所依据的文件", "clause": "条款编号", "text": "条款原文（逐字）",
         "situation": "本规则编码的情形（条文原文的一部分）", "reasoning": "使条件成立的事实及其来源",
         "unverified": "条文或解读未经充分核实的说明",
+        "exceptions_pending": "除外情形待核实：尚未回答的除外情形（回答“是”则不构成）",
     }),
     "Reason": ("推理中的一步：一个事实使某个条件成立（或不成立），以及它的来源。", {
         "fact": "事实 id", "label": "事实中文名", "value": "取值", "condition": "条件（中文）",
@@ -382,10 +389,12 @@ ENGINE_MODEL_DOCS: dict[str, tuple[str, dict[str, str]]] = {
     "NotMet": ("一条相关但未构成的规则及原因。", {
         "rule_id": "规则 id", "document": "文件 id", "clause": "条款编号", "kind": "规则结论类型",
         "failed": "未满足的条件（中文）", "defeated_by": "使结论不成立的排除情形",
+        "situation": "该规则编码的情形（整句）",
     }),
     "Question": ("为作出判定需在现场补充的一个事实。", {
         "fact": "事实 id", "label": "事实中文名", "question": "要问的问题", "type": "事实类型",
         "values": "枚举的可选值", "unit": "数值的单位", "open_rules": "该事实能判定的未定规则",
+        "decides": "该问题的作用：一项回答即可判定为重大事故隐患，或即可排除相应情形，或其他",
     }),
 }
 

@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, protocol, web, workers
+from api import practice as practice_api
 from api import register as register_api
 from api.strict import StrictRoute
 from api.schemas import (CASE_EXAMPLES, BatchRequest, BatchResponse, CaseRequest, DocumentDetail, DocumentSummary,
@@ -384,6 +385,7 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
     errors.install(app, kb.version)
     web.mount(app, kb, judge_case, CaseRequest)
     app.include_router(register_api.router)
+    app.include_router(practice_api.router)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, version=kb.version,
                        body_timeout=settings.body_timeout)
     district_names = sorted(routing.routing_data().profile_names)

@@ -125,3 +125,21 @@ def test_docs_render_offline(page):
     _shot(page, "docs")
     outside = [u for u in page.requests if not u.startswith(page.base)]
     assert not outside, outside
+
+
+def test_judge_a_finding_by_text(page):
+    page.goto(page.base + "/?as_of=2026-08-01")
+    page.fill("#text", "某危险化学品生产企业现场检查发现：一是液氨槽车充装未使用万向管道充装系统；二是特种作业人员无证上岗。")
+    page.click("button.primary >> text=判定")
+    page.wait_for_selector("#card .finding")
+    card = page.locator("#card").inner_text()
+    assert "重大事故隐患" in card and "条款 七" in card and "条款 二" in card
+    assert "发现 1" in card and "发现 2" in card
+    _shot(page, "text-record")
+
+
+def test_an_open_exception_is_shown_as_such(page):
+    page.goto(page.base + "/?sector=fire&as_of=2025-06-01&f=场所使用性质%3D商店、商场、集贸市场"
+              "&f=安全出口数量符合标准规定%3D否")
+    card = page.locator("#card").inner_text()
+    assert "重大火灾隐患" in card and "除外情形待核实" in card
