@@ -1,4 +1,4 @@
-"""Mines knowledge (COAL-2020, NONCOAL-2022, NONCOAL-2024-SUPP) against ../shared/criteria/mines.yaml:
+"""Mines knowledge (COAL-2020) against ../shared/criteria/mines.yaml (non-coal: test_knowledge_noncoal.py):
 every clause text is quoted exactly, every transcribed situation is encoded or listed, and the
 documents carry the metadata of the source."""
 
@@ -32,18 +32,6 @@ def _doc(kb, doc_id):
 
 # ---- how the shared transcription numbers things, mapped to our clause numbers ----
 
-def noncoal_texts(shared) -> dict[str, str | None]:
-    """一（一）1 → text; leads and items too (None where the source has no text)."""
-    out: dict[str, str | None] = {}
-    for article in shared["articles"]:
-        section = article["no"].split("、")[0]  # 一 / 二 / 三
-        for item in article.get("items") or []:
-            out[f"{section}{item['no']}"] = item.get("text")
-            for sub in item.get("subitems") or []:
-                out[f"{section}{item['no']}{sub['no'].rstrip('.．')}"] = sub.get("text")
-    return out
-
-
 def coal2020_texts(shared) -> dict[str, str | None]:
     """第四条（一） → text; 第四条 → its lead (None where not seen)."""
     out: dict[str, str | None] = {}
@@ -52,63 +40,6 @@ def coal2020_texts(shared) -> dict[str, str | None]:
         for item in article.get("items") or []:
             out[f"{article['no']}{item['no']}"] = item.get("text")
     return out
-
-
-# ---- NONCOAL-2022 ----
-
-def test_noncoal_metadata(kb, shared_docs):
-    doc, src = _doc(kb, "NONCOAL-2022"), shared_docs["NONCOAL-2022"]
-    assert (doc.title, doc.number) == (src["title"], src["number"])
-    assert doc.effective == dt.date.fromisoformat(src["effective"])
-    assert doc.published == dt.date.fromisoformat(src["published"])
-    assert doc.scope == {"fact": "mine_kind", "is": "金属非金属矿山"}
-
-
-def test_noncoal_clause_texts_exact(kb, shared_docs):
-    shared = noncoal_texts(shared_docs["NONCOAL-2022"])
-    doc = _doc(kb, "NONCOAL-2022")
-    checked = 0
-    for clause in doc.clauses:
-        if clause.text is None:
-            assert clause.status == "missing", clause.no
-            continue
-        assert clause.no in shared, f"条款 {clause.no} 在共享转录中找不到对应编号"
-        assert clause.text == shared[clause.no], f"条款 {clause.no} 与共享条文不一致"
-        checked += 1
-    assert checked >= 30
-
-
-def test_noncoal_every_transcribed_item_is_listed(kb, shared_docs):
-    shared = noncoal_texts(shared_docs["NONCOAL-2022"])
-    doc = _doc(kb, "NONCOAL-2022")
-    for no, text in shared.items():
-        clause = doc.clause(no)
-        assert clause is not None, f"共享转录中的 {no} 未列入知识库"
-        complete = text and not text.endswith("…")
-        is_lead = bool(text) and re.search(r"下列(情形|行为)之一的：$", text) is not None
-        if complete and not is_lead:
-            assert clause.status == "encoded", f"{no} 有完整条文，应编码"
-        if text and text.endswith("…"):
-            assert clause.status == "missing", f"{no} 条文截断，应标为 missing"
-
-
-def test_noncoal_restored_characters_are_flagged(kb):
-    doc = _doc(kb, "NONCOAL-2022")
-    for clause in doc.clauses:
-        if clause.text and re.search(r"\[[^\]]+\]", clause.text):
-            assert clause.unverified, f"{clause.no} 含转录者补全的字，须标 unverified"
-
-
-def test_noncoal_tailings_section_registered_missing(kb):
-    clause = _doc(kb, "NONCOAL-2022").clause("三")
-    assert clause is not None and clause.status == "missing" and "尾矿库" in clause.reason
-
-
-def test_noncoal_supplement_registered_not_encoded(kb, shared_docs):
-    doc, src = _doc(kb, "NONCOAL-2024-SUPP"), shared_docs["NONCOAL-2024-SUPP"]
-    assert (doc.title, doc.number) == (src["title"], src["number"])
-    assert doc.status == "not_encoded" and not doc.rules
-    assert src["effective"] is None and "假定" in doc.status_note  # the date is an assumption, and says so
 
 
 # ---- COAL-2020 ----
@@ -189,12 +120,6 @@ THRESHOLDS = [
     ("COAL-2020-08-07c", "roadway_advance_sections", "lt", 2),  # 未超前至少2个区段
     ("COAL-2020-13-05", "face_safe_exits", "lt", 2),  # 不能保证2个畅通的安全出口
     ("COAL-2020-18-04c", "seam_gas_pressure", "ge", 0.74),  # 达到或者超过0.74MPa
-    ("NONCOAL-2022-U01.1a", "nc_ug_surface_exits", "lt", 2),  # 少于2个
-    ("NONCOAL-2022-U01.2a", "nc_ug_exit_spacing", "lt", 30),  # 小于30米
-    ("NONCOAL-2022-U01.2b", "nc_ug_wing_strike_length", "gt", 1000),  # 超过1000米
-    ("NONCOAL-2022-U01.4a", "nc_ug_section_min_exits", "lt", 2),  # 少于2个
-    ("NONCOAL-2022-P07.1", "nc_op_pit_slope_height", "ge", 200),  # 200米及以上
-    ("NONCOAL-2022-P07.2", "nc_op_dump_slope_height", "ge", 200),  # 200米及以上
 ]
 
 
@@ -213,7 +138,7 @@ def test_every_numeric_leaf_of_these_documents_is_listed():
 
     kb = knowledge.load()
     listed = {(r, f) for r, f, _, _ in THRESHOLDS}
-    for doc_id in ("COAL-2020", "NONCOAL-2022"):
+    for doc_id in ("COAL-2020",):
         for rule in kb.documents[doc_id].rules:
             for leaf in logic.leaves(rule.condition):
                 if kb.sectors["mines"].facts[leaf.fact].type == "number" and leaf.op != "is":
@@ -221,12 +146,12 @@ def test_every_numeric_leaf_of_these_documents_is_listed():
 
 
 def test_every_rule_has_a_major_hazard_scenario(kb):
-    """Each COAL-2020 and NONCOAL-2022 rule is cited by name in some scenario under features/mines."""
+    """Each COAL-2020 rule is cited by name in some scenario under features/mines."""
     from pathlib import Path
 
     features = Path(__file__).resolve().parent.parent / "features" / "mines"
     text = "\n".join(p.read_text(encoding="utf-8") for p in features.glob("*.feature"))
-    cited = set(re.findall(r'引用规则 "([^"]+)"', text)) | set(re.findall(r"\| (NONCOAL-2022-[A-Za-z0-9.]+) \|", text))
-    for doc_id in ("COAL-2020", "NONCOAL-2022"):
+    cited = set(re.findall(r'引用规则 "([^"]+)"', text))
+    for doc_id in ("COAL-2020",):
         missing = [r.id for r in kb.documents[doc_id].rules if r.id not in cited]
         assert missing == [], f"{doc_id} 无场景的规则：{missing}"
