@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import yaml  # noqa: E402
 
+from engine import knowledge  # noqa: E402
 from engine.text.judging import judge_text  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "text"
@@ -45,14 +46,20 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def run_case(case: dict, sector: str, as_of: dt.date | None) -> dict:
-    """One labelled case -> what the system read and concluded, compared with the labels."""
-    result = judge_text(case["text"], sector, None, as_of)
-    got = {(e.fact, _norm(e.value)) for e in result.extracted if e.confirmed}
+def run_case(case: dict, sector: str, as_of: dt.date | None, context: dict | None = None) -> dict:
+    """One labelled case -> what the system read and concluded, compared with the labels. `context`
+    (file-level, then the case's own) is what the inspector supplies beside the text — the kind of
+    unit, as chosen on the page — given as structured facts; it is not counted as read from the text."""
+    given = {**(context or {}), **(case.get("context") or {})}
+    result = judge_text(case["text"], sector, given or None, as_of)
+    vocab = knowledge.default().sectors[sector]
+    given = {vocab.fact_by_name(k).id if vocab.fact_by_name(k) else k: v for k, v in given.items()}
+    got = {(e.fact, _norm(e.value)) for e in result.extracted if e.confirmed and e.fact not in given}
     want = {(k, _norm(v)) for k, v in (case.get("facts") or {}).items()}
-    verdict = result.verdict if result.findings else "none"
+    read = [e for e in result.extracted if e.confirmed and e.fact not in given]
+    verdict = result.verdict if result.findings and (read or not given) else "none"
     unstated = [f for fr in result.findings for h in fr.judgement.hazards for f in _given(h.reasoning)
-                if f not in want]
+                if f not in want and f[0] not in given]
     return {"got": got, "want": want, "verdict": verdict, "expected": case["verdict"],
             "major_unstated": verdict == "major" and bool(unstated), "unstated": unstated}
 
@@ -66,7 +73,7 @@ def evaluate(paths: list[Path] | None = None) -> dict[str, dict]:
         as_of = dt.date.fromisoformat(str(as_of)) if as_of else None
         stats = {"n": 0, "tp": 0, "fp": 0, "fn": 0, "verdict_ok": 0, "major_unstated": 0, "errors": []}
         for case in data["cases"]:
-            r = run_case(case, data["sector"], as_of)
+            r = run_case(case, data["sector"], as_of, data.get("context"))
             stats["n"] += 1
             stats["tp"] += len(r["got"] & r["want"])
             stats["fp"] += len(r["got"] - r["want"])
