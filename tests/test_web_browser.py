@@ -129,7 +129,7 @@ def test_docs_render_offline(page):
 
 def test_judge_a_finding_by_text(page):
     page.goto(page.base + "/?as_of=2026-08-01")
-    page.fill("#text", "某危险化学品生产企业现场检查发现：一是液氨槽车充装未使用万向管道充装系统；二是特种作业人员无证上岗。")
+    page.fill("#text", "某危险化学品生产企业现场检查发现：一是液氨汽车罐车充装未使用万向管道充装系统；二是特种作业人员无证上岗。")
     page.click("button.primary >> text=判定")
     page.wait_for_selector("#card .finding")
     card = page.locator("#card").inner_text()
