@@ -189,7 +189,51 @@ def check_links(sector: Sector) -> list[str]:
             if kind == "same_as" and (target.type != fact.type or target.unit != fact.unit
                                       or set(fact.values or []) - set(target.values or [])):
                 problems.append(f"事实 {fact.id} same_as {target_id}：类型、单位或取值不一致，不能直接换用")
+        for target_id, value in fact.implies.items():
+            target = sector.facts.get(target_id)
+            if target is None or target_id == fact.id:
+                problems.append(f"事实 {fact.id} 的 implies 指向不存在的事实 {target_id}")
+            elif not _valid_value(target, value):
+                problems.append(f"事实 {fact.id} 的 implies 给 {target_id} 的取值 {value!r} 不是该事实的有效取值")
     return problems
+
+
+def _valid_value(fact: Fact, value: Any) -> bool:
+    if fact.type == "bool":
+        return isinstance(value, bool)
+    if fact.type == "enum":
+        return value in (fact.values or [])
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def apply_implications(sector: Sector, facts: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Add what a given fact's label states besides itself (`implies` in the vocabulary).
+
+    `facts` are typed (fact id -> value). For every bool fact given as true whose vocabulary entry
+    has `implies: {fact id: value}`, each implied fact not given is set, with a Chinese note for
+    the judgement's warnings. Returns (facts, notes). Raises HazardError `contradictory_facts`
+    (field `facts.<label>`) when the inspector gave the implied fact another value: the two
+    statements cannot both hold, and judging either would silently drop the other.
+    """
+    out = dict(facts)
+    notes: list[str] = []
+    for fid, value in facts.items():
+        fact = sector.facts.get(fid)
+        if fact is None or value is not True or not fact.implies:
+            continue
+        for target_id, implied in fact.implies.items():
+            target = sector.facts[target_id]
+            if target_id in facts:
+                if facts[target_id] != implied:
+                    raise HazardError(
+                        "contradictory_facts",
+                        f"“{fact.label}”＝是 即表明“{target.label}”＝{format_value(target, implied)}，"
+                        f"与所给“{target.label}”＝{format_value(target, facts[target_id])}矛盾；请核实后只保留一种说法",
+                        f"facts.{target.label}")
+                continue
+            out[target_id] = implied
+            notes.append(f"“{fact.label}”＝是 即表明“{target.label}”＝{format_value(target, implied)}，已按此判定")
+    return out, notes
 
 
 def translate_editions(sector: Sector, facts: dict[str, Any], docs_in_force: Iterable[Document]

@@ -21,7 +21,7 @@ from engine import comparisons
 from engine import questions as qrank
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
-from engine.facts import format_value, translate_editions
+from engine.facts import apply_implications, format_value, translate_editions
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import FRAGMENT_STARTS
 from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, PendingException, Question, Reason,
@@ -430,6 +430,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
     force uses."""
     kb = kb or knowledge.default()
     as_of = as_of or dt.date.today()
+    facts, implied_notes = apply_implications(sector, facts)  # what a label states besides itself
     all_in_force = knowledge.documents_in_force(sector, as_of)
     # a document whose scope the given facts rule out (e.g. a non-coal standard for a coal mine) does not
     # apply: it is neither judged nor warned about; an open scope keeps it (its rules then ask for the fact)
@@ -445,7 +446,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
                           f"{as_of} 没有已知的{sector.label}判定标准施行（已知：{known}）", "as_of")
     encoded = [d for d in in_force if d.status == "encoded"]
     pending = [d for d in in_force if d.status == "not_encoded"]
-    warnings = []
+    warnings = list(implied_notes)
     for doc in pending:
         applied = "、".join(f"{d.number}" for d in encoded)
         tail = f"本判定适用 {applied}。" if encoded else "本结论不构成判定。"

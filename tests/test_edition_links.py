@@ -113,3 +113,32 @@ def test_a_broken_link_stops_loading(tmp_path):
     part.write_text(text.replace("same_as: single_circuit_supply", "same_as: no_such_fact", 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="no_such_fact"):
         knowledge.load(root)
+
+
+def test_a_label_that_states_the_production_stage_is_not_asked_it_again():
+    """`implies`: 生产矿井单回路供电=是 states 矿井建设生产状态=生产矿井 (both editions test the stage)."""
+    for day in (BEFORE, AFTER):
+        result = judge("mines", {"矿山类别": "煤矿", "生产矿井单回路供电": "是"}, day)
+        assert result.verdict == "major", (day, result.questions)
+        assert result.facts["mine_stage"] == "生产矿井"
+        assert any("即表明" in w and "生产矿井" in w for w in result.warnings)
+    # said false, it states nothing about the stage
+    result = judge("mines", {"矿山类别": "煤矿", "生产矿井单回路供电": "否"}, AFTER)
+    assert "mine_stage" not in result.facts
+
+
+def test_an_implied_fact_given_otherwise_is_refused_as_contradictory():
+    from engine.errors import HazardError
+    with pytest.raises(HazardError) as info:
+        judge("mines", {"矿山类别": "煤矿", "生产矿井单回路供电": "是", "矿井建设生产状态": "新建矿井（建设期间）"}, AFTER)
+    assert info.value.code == "contradictory_facts" and "矛盾" in info.value.message
+
+
+def test_implies_must_name_a_fact_and_one_of_its_values():
+    mines = KB.sectors["mines"]
+    import dataclasses
+    fact = mines.facts["single_circuit_supply"]
+    for implies in ({"mine_stage": "露天"}, {"no_such_fact": True}):
+        broken = dataclasses.replace(mines, facts={**mines.facts, fact.id: fact.model_copy(update={"implies": implies})})
+        assert any("implies" in p for p in check_links(broken)), implies
+    assert check_links(mines) == []

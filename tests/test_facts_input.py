@@ -182,7 +182,9 @@ def test_unknown_enum_value_lists_values_unambiguously():
 
 
 def test_liquefied_petroleum_gas_filling_is_judged_as_liquefied_hydrocarbon():
-    result = judge("chemicals", {"充装介质": "液化石油气", "充装使用万向管道充装系统": "×"})
+    # 121号 applies to 化工和危险化学品生产经营单位, and item 七 to filling tankers: the inspector states both
+    result = judge("chemicals", {"被检查单位类别": "危险化学品经营单位", "充装对象": "汽车罐车或铁路罐车（槽车）",
+                                 "充装介质": "液化石油气", "充装使用万向管道充装系统": "×"})
     assert result.verdict == "major"
     assert result.hazards[0].rule_id == "CHEM-2017-07"
 
@@ -235,7 +237,8 @@ def test_label_with_ascii_brackets_and_full_width_letters():
 
 
 def test_full_width_equals_sign_on_the_command_line(capsys):
-    code = main(["judge", "--sector", "chemicals", "--fact", "充装介质＝液化石油气", "--fact",
+    code = main(["judge", "--sector", "chemicals", "--fact", "被检查单位类别＝危险化学品经营单位",
+                 "--fact", "充装对象＝汽车罐车或铁路罐车（槽车）", "--fact", "充装介质＝液化石油气", "--fact",
                  "充装使用万向管道充装系统＝×", "--json"])
     assert code == 0
     assert '"verdict": "major"' in capsys.readouterr().out

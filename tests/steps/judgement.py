@@ -308,3 +308,12 @@ def then_error(error, code):
     例：那么 报错代码为 "unknown_fact"
     """
     assert error.code == code, (error.code, error.message)
+
+
+@then(parsers.re(r'报错信息包括 "(?P<text>[^"]+)"'))
+def then_error_message(error, text):
+    """报错的中文信息中包含这段文字（如列出的可选取值）。
+
+    例：而且 报错信息包括 "饭店、餐馆等餐饮场所"
+    """
+    assert text in error.message, error.message
