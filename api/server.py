@@ -178,7 +178,9 @@ class Guard:
             await self.app(scope, receive, send_with_version)
             return
         media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if media != b"application/json" and not media.endswith(b"+json"):
+        # the register's web forms (api.web_register) post urlencoded forms; everything else is JSON
+        web_form = media == b"application/x-www-form-urlencoded" and scope.get("path", "").startswith("/register/")
+        if media != b"application/json" and not media.endswith(b"+json") and not web_form:
             got = f"收到 {media.decode('latin-1')!r}" if media else "未给出 Content-Type"
             await _drain(receive, DRAIN_LIMIT)  # an unread body would make the close a reset
             await self._reject(send_with_version, 415, "unsupported_media_type",

@@ -129,6 +129,10 @@ def mount(app: FastAPI, kb: KnowledgeBase, judge_case, case_model) -> None:
             form["error"] = {"code": exc.code, "message": exc.message, "field": exc.field}
         return form
 
+    from api import web_register
+
+    web_register.mount(app, kb, page)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
         form = judge_from(request)

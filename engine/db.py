@@ -22,10 +22,14 @@ def database_url() -> str:
     return f"sqlite:///{base / 'hazard.db'}"
 
 
-@lru_cache(maxsize=8)
 def engine(url: str | None = None) -> Engine:
-    """A pooled SQLAlchemy engine for `url` (default: database_url()); SQLite runs in WAL mode."""
-    url = url or database_url()
+    """A pooled SQLAlchemy engine for `url` (default: database_url(), read now, so a changed
+    HAZARD_DATABASE_URL is honoured); one engine per URL; SQLite runs in WAL mode."""
+    return _engine(url or database_url())
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url.removeprefix("sqlite:///"))
         try:
