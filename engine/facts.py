@@ -189,7 +189,7 @@ def check_links(sector: Sector) -> list[str]:
             if kind == "same_as" and (target.type != fact.type or target.unit != fact.unit
                                       or set(fact.values or []) - set(target.values or [])):
                 problems.append(f"事实 {fact.id} same_as {target_id}：类型、单位或取值不一致，不能直接换用")
-        for target_id, value in fact.implies.items():
+        for target_id, value in [*fact.implies.items(), *fact.implies_if_no.items()]:
             target = sector.facts.get(target_id)
             if target is None or target_id == fact.id:
                 problems.append(f"事实 {fact.id} 的 implies 指向不存在的事实 {target_id}")
@@ -207,32 +207,34 @@ def _valid_value(fact: Fact, value: Any) -> bool:
 
 
 def apply_implications(sector: Sector, facts: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Add what a given fact's label states besides itself (`implies` in the vocabulary).
+    """Add what a given fact's label states besides itself (`implies` / `implies_if_no`).
 
-    `facts` are typed (fact id -> value). For every bool fact given as true whose vocabulary entry
-    has `implies: {fact id: value}`, each implied fact not given is set, with a Chinese note for
-    the judgement's warnings. Returns (facts, notes). Raises HazardError `contradictory_facts`
-    (field `facts.<label>`) when the inspector gave the implied fact another value: the two
-    statements cannot both hold, and judging either would silently drop the other.
+    `facts` are typed (fact id -> value). For every bool fact given as true (`implies`) or false
+    (`implies_if_no`) whose vocabulary entry names `{fact id: value}`, each implied fact not given is
+    set, with a Chinese note for the judgement's warnings. Returns (facts, notes). Raises HazardError
+    `contradictory_facts` (field `facts.<label>`) when the inspector gave the implied fact another
+    value: the two statements cannot both hold, and judging either would silently drop the other.
     """
     out = dict(facts)
     notes: list[str] = []
     for fid, value in facts.items():
         fact = sector.facts.get(fid)
-        if fact is None or value is not True or not fact.implies:
+        if fact is None or not isinstance(value, bool):
             continue
-        for target_id, implied in fact.implies.items():
+        implied_by = fact.implies if value else fact.implies_if_no
+        said = "是" if value else "否"
+        for target_id, implied in implied_by.items():
             target = sector.facts[target_id]
             if target_id in facts:
                 if facts[target_id] != implied:
                     raise HazardError(
                         "contradictory_facts",
-                        f"“{fact.label}”＝是 即表明“{target.label}”＝{format_value(target, implied)}，"
+                        f"“{fact.label}”＝{said} 即表明“{target.label}”＝{format_value(target, implied)}，"
                         f"与所给“{target.label}”＝{format_value(target, facts[target_id])}矛盾；请核实后只保留一种说法",
                         f"facts.{target.label}")
                 continue
             out[target_id] = implied
-            notes.append(f"“{fact.label}”＝是 即表明“{target.label}”＝{format_value(target, implied)}，已按此判定")
+            notes.append(f"“{fact.label}”＝{said} 即表明“{target.label}”＝{format_value(target, implied)}，已按此判定")
     return out, notes
 
 

@@ -21,7 +21,7 @@ from engine import comparisons
 from engine import questions as qrank
 from engine.compiler import CNode, CompiledDocument, CompiledRule, RunResult
 from engine.errors import HazardError
-from engine.facts import apply_implications, format_value, translate_editions
+from engine.facts import apply_implications, edition_links, format_value, translate_editions
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import FRAGMENT_STARTS
 from engine.model import (Document, DocumentRef, Finding, Judgement, NotMet, PendingException, Question, Reason,
@@ -289,8 +289,53 @@ def _reaches(ctx: _Context, r: CompiledRule, given: set[str]) -> bool:
     return False
 
 
+def _article(clause: str) -> str:
+    """The article a clause belongs to: 第九条（二） -> 第九条 (a clause without items is its own)."""
+    return clause.split("（", 1)[0]
+
+
+_lead_in_cache: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
+
+
+def _lead_in_facts(kb: KnowledgeBase, cdoc: CompiledDocument, touching: dict[str, frozenset[str]]
+                   ) -> dict[str, frozenset[str]]:
+    """Per article with several items, the facts every one of its rules tests: its lead-in
+    (第九条 "燃气经营者安全检查时发现……不按规定采取书面告知用户整改等措施的")."""
+    key = (kb.version, cdoc.doc.id)
+    if key in _lead_in_cache:
+        return _lead_in_cache[key]
+    groups: dict[str, list[frozenset[str]]] = {}
+    clauses: dict[str, set[str]] = {}
+    for r in cdoc.rules:
+        if r.rule.then.kind == "derive":
+            continue
+        article = _article(r.rule.clause)
+        groups.setdefault(article, []).append(touching[r.rule.id])
+        clauses.setdefault(article, set()).add(r.rule.clause)
+    out = {a: frozenset.intersection(*sets) for a, sets in groups.items() if len(clauses[a]) > 1}
+    out = {a: common for a, common in out.items() if common}
+    _lead_in_cache[key] = out
+    return out
+
+
+def _settled_situations(ctx: _Context, cdoc: CompiledDocument, touching: dict[str, frozenset[str]],
+                        stated: Iterable[str]) -> dict[str, list[frozenset[str]]]:
+    """Per clause, for each of its rules the facts settle false on its situation (not for want of
+    scope), the given facts that reach it."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for r in cdoc.rules:
+        if r.rule.then.kind == "derive" or ctx.run.rules.get(r.rule.id) is not False:
+            continue
+        if r.scope is not None and ctx.truth(r.scope) is False:
+            continue
+        given = touching[r.rule.id] & set(stated)
+        if given:
+            out.setdefault(r.rule.clause, []).append(given)
+    return out
+
+
 def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, Any], kb: KnowledgeBase,
-                     complete: bool) -> dict[str, Any]:
+                     complete: bool, implied: frozenset[str] = frozenset()) -> dict[str, Any]:
     hazards, violations, not_met, open_rules = [], [], [], []
     question_rules: dict[str, list[str]] = {}
     derived: dict[str, Any] = {}
@@ -305,18 +350,35 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
         contexts[doc.id] = ctx
         derived.update(ctx.run.derived)
         touching = situation_facts(kb, sector, cdoc)
+        stated = facts.keys() - implied  # an implied fact is context: it never makes a rule part of the finding
+        settled = _settled_situations(ctx, cdoc, touching, stated)
+        lead_ins = _lead_in_facts(kb, cdoc, touching)
+        named_items = {_article(r.rule.clause) for r in cdoc.rules if r.rule.then.kind != "derive"
+                       and lead_ins.get(_article(r.rule.clause)) and (touching[r.rule.id] & stated) - lead_ins[_article(r.rule.clause)]}
         for r in cdoc.rules:
             rule = r.rule
             if rule.then.kind == "derive":
                 continue
             rule_docs[rule.id] = doc.id
-            relevant = not touching[rule.id].isdisjoint(facts)
+            relevant = not touching[rule.id].isdisjoint(stated)
             outcome = ctx.run.rules.get(rule.id)
             if relevant and outcome is None:
                 # an open rule is part of the finding only where a given fact bears on it without being
                 # ruled out: a fact that only rules one part of a situation out (e.g. two of the
                 # elements counted by 5.3.3 absent) does not bring the rest of it into the finding
-                relevant = _reaches(ctx, r, touching[rule.id] & facts.keys())
+                relevant = _reaches(ctx, r, touching[rule.id] & stated)
+                given_here = touching[rule.id] & stated
+                if relevant and any(given_here < other for other in settled.get(rule.clause, ())):
+                    # what the finding says of this alternative of a clause it says, more fully, of another
+                    # alternative of the same clause the facts already settle (第五条（一） 回风巷甲烷 0.8% +
+                    # 未撤人: the CO2 alternative shares only 未撤人): the finding is about that one
+                    relevant = False
+                article = _article(rule.clause)
+                common = lead_ins.get(article)
+                if relevant and common and given_here <= common and article in named_items:
+                    # only the article's lead-in is stated here (第九条 燃气经营者未书面告知), and the finding
+                    # names another item of the article (地下室内的燃具): this item is not part of it
+                    relevant = False
             exception = rule.unless_kind == "exception" and r.unless is not None
             if (outcome is None and exception and not complete and ctx.truth(r.when) is True
                     and (r.scope is None or ctx.truth(r.scope) is True) and ctx.truth(r.unless) is None):
@@ -430,7 +492,9 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
     force uses."""
     kb = kb or knowledge.default()
     as_of = as_of or dt.date.today()
+    stated_keys = set(facts)
     facts, implied_notes = apply_implications(sector, facts)  # what a label states besides itself
+    implied = frozenset(set(facts) - stated_keys)
     all_in_force = knowledge.documents_in_force(sector, as_of)
     # a document whose scope the given facts rule out (e.g. a non-coal standard for a coal mine) does not
     # apply: it is neither judged nor warned about; an open scope keeps it (its rules then ask for the fact)
@@ -471,7 +535,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
     given = facts
     facts, edition_notes = translate_editions(sector, facts, encoded)  # a fact given under another edition's label
     warnings.extend(edition_notes)
-    parts = _judge_documents(sector, encoded, facts, kb, complete)
+    parts = _judge_documents(sector, encoded, facts, kb, complete, implied)
     hazards, open_rules = parts["hazards"], parts["open_rules"]
     violation_questions = parts["question_rules"]
     if hazards:
@@ -504,6 +568,16 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         affinity: dict[str, int] = {}
         for doc in encoded:
             affinity.update(_pointed(parts["contexts"][doc.id], facts))
+        # a fact given under another edition's label that is not the same test (replaced_by): the
+        # situations of its counterpart in force are what the finding is about
+        links = edition_links(sector)
+        counterparts = {other for fid in given for other, kind in links.get(fid, ()) if kind != "same_as"}
+        for doc in encoded:
+            ctx = parts["contexts"][doc.id]
+            for r in ctx.cdoc.rules:
+                if (r.rule.then.kind == "major_hazard" and ctx.run.rules.get(r.rule.id) is not False
+                        and ctx.cdoc.touching[r.rule.id] & counterparts):
+                    affinity[r.rule.id] = max(affinity.get(r.rule.id, 0), 1)
         for doc in encoded:
             ctx = parts["contexts"][doc.id]
             cdoc = ctx.cdoc

@@ -51,6 +51,9 @@ class Fact(Strict):
     # bool only: what stating this fact as true also states, because its label says so
     # ("生产矿井单回路供电"=是 states 矿井建设生产状态=生产矿井): fact id -> value, applied when not given
     implies: dict[str, Any] = Field(default_factory=dict)
+    # bool only: what stating this fact as false also states ("构成危险化学品重大危险源"=否 states
+    # 罐区重大危险源级别=不构成重大危险源)
+    implies_if_no: dict[str, Any] = Field(default_factory=dict)
     note: Optional[str] = None
 
     @field_validator("replaced_by", mode="before")
@@ -76,8 +79,8 @@ class Fact(Strict):
         bad = set(self.aliases) - allowed
         if bad:
             raise ValueError(f"事实 {self.id} 的 aliases 键须为其取值（{'、'.join(sorted(allowed)) or '数值事实不用 aliases'}），得到 {sorted(bad)}")
-        if self.implies and self.type != "bool":
-            raise ValueError(f"事实 {self.id} 不是是否类事实，不能写 implies")
+        if (self.implies or self.implies_if_no) and self.type != "bool":
+            raise ValueError(f"事实 {self.id} 不是是否类事实，不能写 implies / implies_if_no")
         if self.same_as and self.replaced_by:
             raise ValueError(f"事实 {self.id} 不能同时写 same_as 与 replaced_by")
         return self
