@@ -108,8 +108,21 @@ class Solver:
         self.steps = 0
         fixed = dict(fixed or {})
         for result in self._search(list(goals), {}, fixed):
-            return result
+            if self._consistent(result):
+                return result
         return None
+
+    def _consistent(self, values: dict[str, Any]) -> bool:
+        """No value states the opposite of what another value implies (`implies` / `implies_if_no`):
+        a scenario an inspector could not write (构成重大危险源=否 beside 罐区一级重大危险源)."""
+        for fact_id, value in values.items():
+            fact = self.facts.get(fact_id)
+            if fact is None or not isinstance(value, bool):
+                continue
+            for other, implied in (fact.implies if value else fact.implies_if_no).items():
+                if other in values and values[other] != implied:
+                    return False
+        return True
 
     @property
     def exhaustive(self) -> bool:
