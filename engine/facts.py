@@ -211,9 +211,9 @@ def apply_implications(sector: Sector, facts: dict[str, Any]) -> tuple[dict[str,
 
     `facts` are typed (fact id -> value). For every bool fact given as true (`implies`) or false
     (`implies_if_no`) whose vocabulary entry names `{fact id: value}`, each implied fact not given is
-    set, with a Chinese note for the judgement's warnings. Returns (facts, notes). Raises HazardError
-    `contradictory_facts` (field `facts.<label>`) when the inspector gave the implied fact another
-    value: the two statements cannot both hold, and judging either would silently drop the other.
+    set. Where the inspector gave the implied fact another value, the given value stands: what was
+    stated about the unit outweighs what a label suggests. Returns (facts, Chinese notes for the
+    judgement's warnings: one per implied value, and one per contradiction naming both statements).
     """
     out = dict(facts)
     notes: list[str] = []
@@ -227,11 +227,9 @@ def apply_implications(sector: Sector, facts: dict[str, Any]) -> tuple[dict[str,
             target = sector.facts[target_id]
             if target_id in facts:
                 if facts[target_id] != implied:
-                    raise HazardError(
-                        "contradictory_facts",
-                        f"“{fact.label}”＝{said} 即表明“{target.label}”＝{format_value(target, implied)}，"
-                        f"与所给“{target.label}”＝{format_value(target, facts[target_id])}矛盾；请核实后只保留一种说法",
-                        f"facts.{target.label}")
+                    notes.append(f"“{fact.label}”＝{said} 的说法表明“{target.label}”＝{format_value(target, implied)}，"
+                                 f"与所给“{target.label}”＝{format_value(target, facts[target_id])}不一致；"
+                                 f"按所给的“{target.label}”判定，请核实")
                 continue
             out[target_id] = implied
             notes.append(f"“{fact.label}”＝{said} 即表明“{target.label}”＝{format_value(target, implied)}，已按此判定")

@@ -318,22 +318,6 @@ def _lead_in_facts(kb: KnowledgeBase, cdoc: CompiledDocument, touching: dict[str
     return out
 
 
-def _settled_situations(ctx: _Context, cdoc: CompiledDocument, touching: dict[str, frozenset[str]],
-                        stated: Iterable[str]) -> dict[str, list[frozenset[str]]]:
-    """Per clause, for each of its rules the facts settle false on its situation (not for want of
-    scope), the given facts that reach it."""
-    out: dict[str, list[frozenset[str]]] = {}
-    for r in cdoc.rules:
-        if r.rule.then.kind == "derive" or ctx.run.rules.get(r.rule.id) is not False:
-            continue
-        if r.scope is not None and ctx.truth(r.scope) is False:
-            continue
-        given = touching[r.rule.id] & set(stated)
-        if given:
-            out.setdefault(r.rule.clause, []).append(given)
-    return out
-
-
 def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, Any], kb: KnowledgeBase,
                      complete: bool, implied: frozenset[str] = frozenset()) -> dict[str, Any]:
     hazards, violations, not_met, open_rules = [], [], [], []
@@ -351,7 +335,6 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
         derived.update(ctx.run.derived)
         touching = situation_facts(kb, sector, cdoc)
         stated = facts.keys() - implied  # an implied fact is context: it never makes a rule part of the finding
-        settled = _settled_situations(ctx, cdoc, touching, stated)
         lead_ins = _lead_in_facts(kb, cdoc, touching)
         named_items = {_article(r.rule.clause) for r in cdoc.rules if r.rule.then.kind != "derive"
                        and lead_ins.get(_article(r.rule.clause)) and (touching[r.rule.id] & stated) - lead_ins[_article(r.rule.clause)]}
@@ -368,11 +351,6 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
                 # elements counted by 5.3.3 absent) does not bring the rest of it into the finding
                 relevant = _reaches(ctx, r, touching[rule.id] & stated)
                 given_here = touching[rule.id] & stated
-                if relevant and any(given_here < other for other in settled.get(rule.clause, ())):
-                    # what the finding says of this alternative of a clause it says, more fully, of another
-                    # alternative of the same clause the facts already settle (第五条（一） 回风巷甲烷 0.8% +
-                    # 未撤人: the CO2 alternative shares only 未撤人): the finding is about that one
-                    relevant = False
                 article = _article(rule.clause)
                 common = lead_ins.get(article)
                 if relevant and common and given_here <= common and article in named_items:

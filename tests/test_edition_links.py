@@ -127,11 +127,13 @@ def test_a_label_that_states_the_production_stage_is_not_asked_it_again():
     assert "mine_stage" not in result.facts
 
 
-def test_an_implied_fact_given_otherwise_is_refused_as_contradictory():
-    from engine.errors import HazardError
-    with pytest.raises(HazardError) as info:
-        judge("mines", {"矿山类别": "煤矿", "生产矿井单回路供电": "是", "矿井建设生产状态": "新建矿井（建设期间）"}, AFTER)
-    assert info.value.code == "contradictory_facts" and "矛盾" in info.value.message
+def test_an_implied_fact_given_otherwise_is_judged_as_given_with_a_warning():
+    """What the inspector stated about the mine outweighs what a label suggests: a construction mine
+    whose single circuit was reported under the 令第21号 label is not judged under 16-01."""
+    result = judge("mines", {"矿山类别": "煤矿", "生产矿井单回路供电": "是", "矿井建设生产状态": "新建矿井（建设期间）"}, AFTER)
+    assert result.facts["mine_stage"] == "新建矿井（建设期间）"
+    assert "COAL-2026-16-01" not in [h.rule_id for h in result.hazards]
+    assert any("不一致" in w and "按所给" in w for w in result.warnings), result.warnings
 
 
 def test_implies_must_name_a_fact_and_one_of_its_values():

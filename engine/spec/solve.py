@@ -114,7 +114,8 @@ class Solver:
 
     def _consistent(self, values: dict[str, Any]) -> bool:
         """No value states the opposite of what another value implies (`implies` / `implies_if_no`):
-        a scenario an inspector could not write (构成重大危险源=否 beside 罐区一级重大危险源)."""
+        a scenario an inspector would not write (构成重大危险源=否 beside 罐区一级重大危险源); the engine
+        judges such input by the value given, with a warning."""
         for fact_id, value in values.items():
             fact = self.facts.get(fact_id)
             if fact is None or not isinstance(value, bool):
