@@ -126,6 +126,8 @@ def parse_number(fact: Fact, raw: Any, field: str, words: Words) -> float:
         number, unit_written = _fraction(raw, fact, raw, field), ""
     elif isinstance(raw, str):
         text = normal_text(raw).replace(" ", "")
+        if text.startswith("±") and fact.unit in words.signed_magnitude_units:
+            text = text[1:]  # ±800kV: both poles at 800 kV
         prefix_unit = None
         for prefix, unit in words.prefix_units.items():
             if text.startswith(prefix):

@@ -43,6 +43,9 @@ class Words(BaseModel):
     conditional: list[ConditionalAnswers] = Field(default_factory=list)
     units: dict[str, dict[str, Union[int, str]]] = Field(default_factory=dict)
     prefix_units: dict[str, str] = Field(default_factory=dict)
+    # units whose values are written with ± for the two poles of direct current (±800kV): the number
+    # after the sign is the magnitude the criteria compare
+    signed_magnitude_units: list[str] = Field(default_factory=list)
 
     @field_validator("units")
     @classmethod

@@ -423,3 +423,16 @@ def test_a_broken_words_file_stops_loading_and_words_change_the_version(tmp_path
     words.write_text("yes: [是]\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="words.yaml"):
         knowledge.load(root)
+
+
+def test_a_dc_voltage_written_with_plus_minus_is_its_magnitude():
+    from engine.comparisons import read_facts
+    """±800kV (直流两极) is 800 kV for the voltage classes (knowledge/words.yaml signed_magnitude_units);
+    ± is refused on other units (±5% is a tolerance, not a value)."""
+    power = KB.sectors["power"]
+    voltage = next(f for f in power.facts.values() if f.unit == "kV")
+    assert read_facts(power, {voltage.label: "±800kV"})[voltage.id] == 800.0
+    mines = KB.sectors["mines"]
+    percent = next(f for f in mines.facts.values() if f.unit == "%")
+    with pytest.raises(HazardError):
+        read_facts(mines, {percent.label: "±5%"})
