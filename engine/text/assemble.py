@@ -135,10 +135,10 @@ def _typed(fact, value: str):
     return value
 
 
-def assemble(doc, patterns, sector) -> list[Extracted]:
-    """The facts of a Doc processed by the earlier components (see module docstring)."""
+def assemble(doc, patterns, sector, terms) -> list[Extracted]:
+    """The facts of a Doc processed by the earlier components (see module docstring); `terms` are the
+    sector's words found in it (engine.text.components.sector_terms)."""
     text = doc.user_data.get("text") or doc.text
-    terms = doc.user_data.get("terms", [])
     cues = doc.user_data.get("cues", [])
     found: list[Extracted] = []
     terms = sorted(terms, key=lambda t: t[1])
@@ -199,6 +199,9 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     if chars <= 2 and p.source == "label":
                         conf = min(conf, 0.6)
                         notes.append("匹配词过短")
+                    if p.candidates:  # one phrase, several values: a guess which, never asserted
+                        conf = min(conf, 0.6)
+                        notes.append(f"“{p.phrase}”可指多个取值：{'、'.join(_typed(fact, v) for v in p.candidates)}")
                     start, end = spans[0][0], spans[-1][1]
                     typed = _typed(fact, value)
                     number = None

@@ -3,8 +3,8 @@
 Each component writes its result into `doc.user_data` (no global Doc extensions):
 - hazard_findings : "findings"  — char spans of the findings of a record (一是…；二是…, 1. 2., ①②, 分号)
 - hazard_numbers  : "numbers"   — numbers with units, comparison and approximation (engine.text.numbers)
-- hazard_terms    : "terms"     — vocabulary words found by a PhraseMatcher (patterns from the vocabulary):
-                                  (word, start, end, glued) — glued: the head/tail of a longer token
+- hazard_terms    : "terms"     — vocabulary words (of every sector) found by a PhraseMatcher: (word, start, end);
+                  "tokens"    — the longer tokens, whose heads/tails `sector_terms` reads per sector
 - hazard_cues     : "cues"      — negation cues, hedges, corrections and contrast words with their spans
 - hazard_facts    : "facts"     — facts assembled from the above (engine.text.assemble)
 """
@@ -19,7 +19,6 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from engine.text import lexicon, numbers
-from engine.text.assemble import assemble
 
 _FINDING_RE = re.compile(lexicon.FINDING_MARKERS, re.M)
 
@@ -57,36 +56,61 @@ class Numbers:
 
 
 class Terms:
-    """PhraseMatcher over the vocabulary words (tokenised by the same jieba as the text)."""
+    """PhraseMatcher over the vocabulary words of every sector (tokenised by the same jieba as the text).
+
+    The segmenter's dictionary is shared by all sectors, so a token may be a word of another sector
+    only ("槽车充装" of special equipment, "不符合要求" a value of an inspection conclusion). Which words
+    a sector reads is decided per sector by `sector_terms`: another sector's word never hides one's own."""
 
     def __init__(self, nlp: Language, words: list[str]):
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         for word in words:
             self.matcher.add(word, [nlp.make_doc(word)])
         self.strings = nlp.vocab.strings
-        self.words = {w for w in words if len(w) >= 2}
 
     def __call__(self, doc: Doc) -> Doc:
-        terms = []
+        whole = []
         for match_id, start, end in self.matcher(doc):
             s = doc[start].idx
             e = doc[end - 1].idx + len(doc[end - 1].text)
-            terms.append((self.strings[match_id], s, e, False))
-        # a vocabulary word the segmenter glued to a neighbour ("储罐区" holds 罐区): its head or tail
-        for token in doc:
-            t = token.text
-            if len(t) < 3 or t in self.words:
-                continue
-            for k in range(len(t) - 1, 1, -1):
-                if t[-k:] in self.words:
-                    terms.append((t[-k:], token.idx + len(t) - k, token.idx + len(t), True))
-                    break
-            for k in range(len(t) - 1, 1, -1):
-                if t[:k] in self.words:
-                    terms.append((t[:k], token.idx, token.idx + k, True))
-                    break
-        doc.user_data["terms"] = terms
+            whole.append((self.strings[match_id], s, e))
+        doc.user_data["terms"] = whole
+        doc.user_data["tokens"] = [(t.idx, t.text) for t in doc if len(t.text) >= 3]
         return doc
+
+
+def sector_terms(doc: Doc, words: set[str]) -> list[tuple[str, int, int, bool]]:
+    """(word, start, end, glued) of the sector's `words` in the text: the words the matcher found, and
+    a sector word the segmenter glued to a neighbour — the head or tail of a longer token that is not
+    itself a word of this sector ("储罐区" holds 罐区; "槽车充装", another sector's word, holds 槽车).
+    A negation cue of two characters or more inside such a token is a boundary, as it is in the
+    phrases ("不符合要求" -> 要求); one character (无证, 非煤) is too often part of a word."""
+    terms = [(w, s, e, False) for w, s, e in doc.user_data.get("terms", ()) if w in words]
+    for idx, t in doc.user_data.get("tokens", ()):
+        if t in words:
+            continue
+        pieces = [(0, len(t))]
+        cut = [(m.start(), m.end()) for m in _CUE_RE.finditer(t)
+               if len(m.group(0)) >= 2 and _CUE_KIND[m.group(0)] in ("pre", "post", "clause")]
+        if cut:
+            bounds = [0] + [x for c in cut for x in c] + [len(t)]
+            pieces += [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i + 1] - bounds[i] >= 2]
+        seen = set()
+        for ps, pe in pieces:
+            piece = t[ps:pe]
+            if (ps, pe) != (0, len(t)) and piece in words:
+                seen.add((ps, pe))
+                continue
+            for k in range(len(piece) - 1, 1, -1):
+                if piece[-k:] in words:
+                    seen.add((pe - k, pe))
+                    break
+            for k in range(len(piece) - 1, 1, -1):
+                if piece[:k] in words:
+                    seen.add((ps, ps + k))
+                    break
+        terms += [(t[a:b], idx + a, idx + b, True) for a, b in sorted(seen)]
+    return terms
 
 
 _CUE_KINDS = [("not", lexicon.NOT_NEGATION), ("clause", lexicon.CLAUSE_NEGATION), ("post", lexicon.POST_NEGATION), ("pre", lexicon.PRE_NEGATION),
@@ -109,16 +133,6 @@ def find_cues(text: str) -> list[tuple[str, str, int, int]]:
 class Cues:
     def __call__(self, doc: Doc) -> Doc:
         doc.user_data["cues"] = find_cues(doc.user_data.get("text") or doc.text)
-        return doc
-
-
-class Facts:
-    def __init__(self, patterns: Any, sector: Any):
-        self.patterns = patterns
-        self.sector = sector
-
-    def __call__(self, doc: Doc) -> Doc:
-        doc.user_data["facts"] = assemble(doc, self.patterns, self.sector)
         return doc
 
 

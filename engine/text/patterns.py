@@ -18,6 +18,7 @@ import logging
 
 import jieba
 
+from engine.facts import enum_candidates
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import Fact
 from engine.text import lexicon
@@ -40,6 +41,7 @@ class Pattern:
     trailing: bool = False  # the phrase ends with its negation ("特种作业人员无证"): a cue right after counts
     reordered: bool = False  # the two words in the other order ("紧急切断功能已实现")
     cues: tuple[str, ...] = ()  # the negation words of the phrase ("缺失" of 防护屏障缺失)
+    candidates: tuple[str, ...] = ()  # the phrase names several values of the fact ("宿舍"): only proposed
 
 
 @dataclass
@@ -144,10 +146,29 @@ def segmenter(kb_version: str, dictionary: str) -> jieba.Tokenizer:
     return tok
 
 
+def meanings(sector: Sector) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(fact, phrase) -> the values the phrase (or alias) is written for, when there are several: an
+    alias listed under two values ("宿舍": 学校…集体宿舍 and 劳动密集型企业…员工集体宿舍), or a part of
+    one value's name that is another's alias, as the structured input reads them (enum_candidates)."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for fact, value, phrase, _source in phrase_entries(sector):
+        seen.setdefault((fact.id, phrase), set()).add(value)
+    out = {}
+    for (fid, phrase), values in seen.items():
+        fact = sector.facts[fid]
+        if fact.type == "enum" and phrase not in (fact.values or []):
+            values = values | set(enum_candidates(fact, phrase))
+        if len(values) > 1:
+            order = [str(v) for v in (fact.values or [])] + ["true", "false"]
+            out[(fid, phrase)] = tuple(sorted(values, key=lambda v: order.index(v) if v in order else len(order)))
+    return out
+
+
 def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
     """All patterns of a sector; `cut(text) -> words` is the same segmenter the text is read with."""
     out = SectorPatterns(sector=sector.id, patterns=[])
     seen = set()
+    several = meanings(sector)
     for fact, value, phrase, source in phrase_entries(sector):
         if fact.type == "enum":  # an enum value is a name, negation words and all ("不易自燃", "非煤矿山")
             pieces, negations, trailing = [phrase], 0, False
@@ -175,7 +196,7 @@ def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
             seen.add((fact.id, value, words, negations, cues))
             pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations,
                               source=source, trailing=trailing, reordered=i == reversed_at,
-                              cues=cues)
+                              cues=cues, candidates=several.get((fact.id, phrase), ()))
             out.patterns.append(pattern)
             out.by_first.setdefault(words[0], []).append(pattern)
             out.words.update(words)

@@ -18,7 +18,7 @@ from spacy.language import Language
 
 from engine import knowledge
 from engine.knowledge import KnowledgeBase
-from engine.text import components  # noqa: F401  (registers the component factories with spaCy)
+from engine.text import components  # registers the component factories with spaCy; sector_terms
 from engine.text.assemble import Extracted, assemble
 from engine.text.numbers import level_words
 from engine.text.patterns import SectorPatterns, compile_sector, segmenter, splitter, user_dictionary
@@ -43,7 +43,9 @@ class FactsComponent:
 
     def __call__(self, doc):
         wanted = doc.user_data.get("sectors") or list(self.patterns)
-        doc.user_data["facts"] = {s: assemble(doc, self.patterns[s], self.kb.sectors[s]) for s in wanted}
+        doc.user_data["facts"] = {s: assemble(doc, self.patterns[s], self.kb.sectors[s],
+                                              components.sector_terms(doc, self.patterns[s].words))
+                                  for s in wanted}
         return doc
 
 
