@@ -27,6 +27,10 @@ with warnings.catch_warnings():
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 DAY = dt.date(2026, 6, 1)
 
+# what an inspector states beside the text (the unit inspected, chosen on the page): 121号 applies to
+# 化工和危险化学品生产经营单位 only, so without it a chemicals finding is not judged major
+PRODUCER = {"被检查单位类别": "危险化学品生产单位"}
+
 
 # ---- the labelled set: the targets of issue 17 ----------------------------------------------
 
@@ -137,26 +141,28 @@ def test_a_hedge_or_a_corrected_condition_is_only_a_question(text, sector):
 
 
 def test_several_findings_each_judged_and_the_record_takes_the_most_severe():
-    result = judge_text("一是企业已建立全员安全生产责任制；二是未制定操作规程。", "chemicals", None, DAY)
+    result = judge_text("一是企业已建立全员安全生产责任制；二是未制定操作规程。", "chemicals", PRODUCER, DAY)
     assert [f.verdict for f in result.findings] == ["not_major", "major"]
     assert result.verdict == "major"
     assert [f.text for f in result.findings] == ["一是企业已建立全员安全生产责任制", "二是未制定操作规程"]
 
 
 def test_structured_facts_win_over_the_text_and_the_answer_says_so():
-    result = judge_text("液氨充装未使用万向管道充装系统", "chemicals", {"充装使用万向管道充装系统": "是"}, DAY)
+    text = "液氨槽车充装未使用万向管道充装系统"
+    assert judge_text(text, "chemicals", PRODUCER, DAY).verdict == "major"
+    result = judge_text(text, "chemicals", {**PRODUCER, "充装使用万向管道充装系统": "是"}, DAY)
     assert result.verdict == "not_major"
     assert any("以结构化事实为准" in w for w in result.warnings)
 
 
 def test_sector_is_proposed_from_the_text_when_not_given():
-    result = judge_text("液氨充装未使用万向管道充装系统", None, None, DAY)
+    result = judge_text("某危险化学品生产企业液氨槽车充装未使用万向管道充装系统", None, None, DAY)
     assert result.sector == "chemicals" and result.verdict == "major"
     assert "未指定行业" in result.sector_note and result.sectors_proposed[0].sector == "chemicals"
 
 
 def test_unread_text_gets_suggestions_only():
-    result = judge_text("一是液氨充装未使用万向管道充装系统；二是罐区防火堤排水阀常开。", "chemicals", None, DAY)
+    result = judge_text("一是液氨槽车充装未使用万向管道充装系统；二是罐区防火堤排水阀常开。", "chemicals", PRODUCER, DAY)
     assert result.verdict == "major"
     unread = [u for u in result.unread if "防火堤" in u.text]
     assert unread and all({"rule_id", "clause", "score"} <= set(s) for s in unread[0].suggestions)
@@ -195,15 +201,17 @@ def run(capsys, *argv, stdin=None, monkeypatch=None):
 
 
 def test_cli_text_json(capsys):
-    code, out, _ = run(capsys, "judge", "--text", "液氨充装未使用万向管道充装系统", "--as-of", "2026-06-01", "--json")
+    code, out, _ = run(capsys, "judge", "--text", "某危险化学品生产企业液氨槽车充装未使用万向管道充装系统", "--as-of",
+                       "2026-06-01", "--json")
     data = json.loads(out)
     assert code == 0 and data["verdict"] == "major" and data["sector"] == "chemicals"
     assert data["extracted"] and data["findings"][0]["judgement"]["hazards"][0]["clause"] == "七"
 
 
 def test_cli_text_from_stdin_one_finding_per_line(capsys, monkeypatch):
-    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--text", "-", "--as-of", "2026-06-01", "--json",
-                       stdin="液氨充装未使用万向管道充装系统\n\n企业已建立全员安全生产责任制\n", monkeypatch=monkeypatch)
+    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位", "--text", "-",
+                       "--as-of", "2026-06-01", "--json",
+                       stdin="液氨槽车充装未使用万向管道充装系统\n\n企业已建立全员安全生产责任制\n", monkeypatch=monkeypatch)
     data = json.loads(out)
     assert code == 0 and [d["verdict"] for d in data] == ["major", "not_major"]
 
@@ -215,7 +223,7 @@ def test_cli_text_human_output_is_chinese(capsys):
 
 def test_cli_case_file_may_carry_text(capsys, tmp_path):
     case = tmp_path / "case.json"
-    case.write_text(json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "text": "企业没有安全生产责任制。"},
+    case.write_text(json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": PRODUCER, "text": "企业没有安全生产责任制。"},
                                ensure_ascii=False), encoding="utf-8")
     code, out, _ = run(capsys, "judge", "--facts", str(case), "--json")
     assert code == 0 and json.loads(out)["verdict"] == "major"
@@ -235,10 +243,10 @@ def client():
 
 
 def test_api_text_alone_and_with_facts(client):
-    r = client.post("/v1/judgements", json={"text": "液氨充装未使用万向管道充装系统", "as_of": "2026-06-01"})
+    r = client.post("/v1/judgements", json={"text": "某危险化学品生产企业液氨槽车充装未使用万向管道充装系统", "as_of": "2026-06-01"})
     assert r.status_code == 200 and r.json()["verdict"] == "major" and r.json()["sector"] == "chemicals"
-    r = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": "2026-06-01", "text": "液氨充装未使用万向管道充装系统",
-                                            "facts": {"充装使用万向管道充装系统": "是"}})
+    r = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": "2026-06-01", "text": "液氨槽车充装未使用万向管道充装系统",
+                                            "facts": {**PRODUCER, "充装使用万向管道充装系统": "是"}})
     assert r.status_code == 200 and r.json()["verdict"] == "not_major"
 
 
@@ -257,6 +265,7 @@ def test_api_bad_text_is_a_4xx_never_a_500(client, body, status, code):
 
 def test_api_batch_accepts_text(client):
     r = client.post("/v1/judgements/batch", json={"cases": [{"text": "特种作业人员无证上岗", "sector": "chemicals",
+                                                             "facts": {"被检查单位类别": "危险化学品经营单位"},
                                                              "as_of": "2026-06-01"}, {"text": ""}]})
     assert r.status_code == 200
     results = r.json()["results"]
