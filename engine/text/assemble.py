@@ -10,7 +10,6 @@ Confidence falls with gaps, hedges (疑似/可能), approximate numbers and corr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 

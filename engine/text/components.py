@@ -12,7 +12,6 @@ Each component writes its result into `doc.user_data` (no global Doc extensions)
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
