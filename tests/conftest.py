@@ -10,13 +10,15 @@ import pytest
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_dir(tmp_path_factory):
-    """The register and quiz progress write to a database: in tests, a throw-away one, never the user's."""
+    """The register and quiz progress write to a database, the text reader keeps its compiled patterns
+    in a cache directory: in tests, throw-away ones, never the user's."""
     import os
 
     base = tmp_path_factory.mktemp("data")
-    old = {k: os.environ.get(k) for k in ("HAZARD_DATABASE_URL", "XDG_DATA_HOME")}
+    old = {k: os.environ.get(k) for k in ("HAZARD_DATABASE_URL", "XDG_DATA_HOME", "HAZARD_CACHE_DIR")}
     os.environ["HAZARD_DATABASE_URL"] = f"sqlite:///{base / 'hazard.db'}"
     os.environ["XDG_DATA_HOME"] = str(base)
+    os.environ["HAZARD_CACHE_DIR"] = str(base / "cache")
     yield
     for k, v in old.items():
         if v is None:

@@ -271,3 +271,45 @@ def test_api_batch_accepts_text(client):
     results = r.json()["results"]
     assert results[0]["ok"] and results[0]["judgement"]["verdict"] == "major"
     assert not results[1]["ok"] and results[1]["error"]["code"] == "empty_text"
+
+
+# ---- start-up: compiled patterns kept on disk --------------------------------------------------
+
+def _fresh_reader(kb):
+    from engine.text import reader as text_reader
+    return text_reader._reader.__wrapped__(kb.version)  # a new pipeline, as a new process builds it
+
+
+def test_compiled_patterns_are_kept_on_disk_and_read_back_without_compiling(tmp_path, monkeypatch):
+    from engine import knowledge
+    from engine.text import cache
+    from engine.text import reader as text_reader
+    monkeypatch.setenv("HAZARD_CACHE_DIR", str(tmp_path))
+    kb = knowledge.default()
+    text_reader.reader(kb)  # registers the knowledge base for the pipeline factory
+    first = _fresh_reader(kb)
+    built = first.sector("fireworks")
+    assert [p.name for p in tmp_path.glob("text-*-fireworks.pickle")]
+    assert not list(tmp_path.glob("text-*-chemicals.pickle"))  # only the sector read is compiled
+
+    def no_compiling(*_a, **_k):
+        raise AssertionError("compiled again although the disk cache has the sector")
+    monkeypatch.setattr(text_reader, "compile_sector", no_compiling)
+    second = _fresh_reader(kb)
+    assert second.sector("fireworks").patterns == built.patterns
+    doc = second.doc("防护屏障不符合要求，高度不够。", ["fireworks"])
+    assert {(x.fact, x.value) for x in doc.user_data["facts"]["fireworks"] if x.confirmed} == {("barrier_noncompliant", "是")}
+    assert cache.key(kb.version, "词 1\n") != cache.key(kb.version + "x", "词 1\n") != cache.key(kb.version, "词 2\n")
+
+
+def test_an_unreadable_cache_file_is_compiled_again(tmp_path, monkeypatch):
+    from engine import knowledge
+    from engine.text import reader as text_reader
+    monkeypatch.setenv("HAZARD_CACHE_DIR", str(tmp_path))
+    kb = knowledge.default()
+    text_reader.reader(kb)
+    key = _fresh_reader(kb).key
+    (tmp_path / f"text-{key}-fireworks.pickle").write_bytes(b"not a pickle")
+    r = _fresh_reader(kb)
+    assert r.sector("fireworks").patterns
+    assert (tmp_path / f"text-{key}-fireworks.pickle").read_bytes() != b"not a pickle"  # rewritten

@@ -61,11 +61,19 @@ class Terms:
     only ("槽车充装" of special equipment, "不符合要求" a value of an inspection conclusion). Which words
     a sector reads is decided per sector by `sector_terms`: another sector's word never hides one's own."""
 
-    def __init__(self, nlp: Language, words: list[str]):
+    def __init__(self, nlp: Language):
+        self.vocab = nlp.vocab
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        for word in words:
-            self.matcher.add(word, [nlp.make_doc(word)])
         self.strings = nlp.vocab.strings
+        self.added: set[str] = set()
+
+    def add(self, tokens: dict[str, tuple[str, ...]]) -> None:
+        """Words to find, each with its tokens as the text's segmenter cuts it (a sector's words are
+        added when the sector is first read)."""
+        for word, toks in tokens.items():
+            if word not in self.added and toks:
+                self.added.add(word)
+                self.matcher.add(word, [Doc(self.vocab, words=list(toks))])
 
     def __call__(self, doc: Doc) -> Doc:
         whole = []
@@ -150,6 +158,6 @@ def _make_cues(nlp: Language, name: str) -> Cues:
     return Cues()
 
 
-@Language.factory("hazard_terms", default_config={"words": []})
-def _make_terms(nlp: Language, name: str, words: list[str]) -> Terms:
-    return Terms(nlp, words)
+@Language.factory("hazard_terms")
+def _make_terms(nlp: Language, name: str) -> Terms:
+    return Terms(nlp)

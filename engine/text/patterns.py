@@ -10,6 +10,7 @@ around them are counted, and the value follows the parity (see engine.text.assem
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -136,11 +137,67 @@ def user_dictionary(kb: KnowledgeBase) -> str:
     return "".join(f"{w} {100000 + 1000 * len(w)}\n" for w in sorted(words))
 
 
+class Tokenizer(jieba.Tokenizer):
+    """jieba's tokenizer, its dictionary-path search made cheaper: the log-probability of a word is
+    worked out once (not for every candidate of every sentence) and the dictionary is read through a
+    local name. Same segmentation as jieba's: the same sums in the same order, ties to the longer word."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._logp: dict[str, float] = {}
+
+    def forget(self, word: str | None = None) -> None:
+        """Drop remembered log-probabilities (after FREQ or total changed)."""
+        if word is None:
+            self._logp.clear()
+        else:
+            self._logp.pop(word, None)
+
+    def add_word(self, word, freq=None, tag=None):
+        super().add_word(word, freq, tag)
+        self._logp.clear()  # total changed: every remembered value is off
+
+    def get_DAG(self, sentence):
+        self.check_initialized()
+        freq = self.FREQ
+        dag = {}
+        n = len(sentence)
+        for k in range(n):
+            ends = []
+            i = k
+            frag = sentence[k]
+            while i < n and frag in freq:
+                if freq[frag]:
+                    ends.append(i)
+                i += 1
+                frag = sentence[k:i + 1]
+            dag[k] = ends or [k]
+        return dag
+
+    def calc(self, sentence, DAG, route):
+        n = len(sentence)
+        route[n] = (0, 0)
+        memo = self._logp
+        freq = self.FREQ
+        logtotal = math.log(self.total)
+        for idx in range(n - 1, -1, -1):
+            best = None
+            for x in DAG[idx]:
+                word = sentence[idx:x + 1]
+                lp = memo.get(word)
+                if lp is None:
+                    lp = memo[word] = math.log(freq.get(word) or 1) - logtotal
+                cand = (lp + route[x + 1][0], x)
+                if best is None or cand > best:
+                    best = cand
+            route[idx] = best
+
+
 @lru_cache(maxsize=4)
 def segmenter(kb_version: str, dictionary: str) -> jieba.Tokenizer:
     """A jieba tokenizer of our own (not jieba's global one) with the vocabulary's user dictionary."""
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are not for inspectors
-    tok = jieba.Tokenizer()
+    tok = Tokenizer()
     tok.initialize()
     tok.load_userdict(io.StringIO(dictionary))
     return tok
@@ -212,9 +269,12 @@ def splitter(tok: jieba.Tokenizer):
         if not freq:  # not a dictionary word (too long): its words
             return [w for w in tok.cut(piece, HMM=False) if w.strip() and w not in STOPWORDS] or [piece]
         tok.FREQ[piece] = 0
+        forget = getattr(tok, "forget", lambda _w: None)
+        forget(piece)
         try:
             words = [w for w in tok.cut(piece, HMM=False) if w.strip() and w not in STOPWORDS]
         finally:
             tok.FREQ[piece] = freq
+            forget(piece)
         return words or [piece]
     return split
