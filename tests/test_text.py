@@ -100,6 +100,34 @@ def test_a_negation_of_another_kind_does_not_read_as_missing():
     assert facts.get("barrier_noncompliant") == "是" and "barrier_missing" not in facts
 
 
+@pytest.mark.parametrize("text, sector, fact, value", [
+    ("液氨槽车装车时未使用万向管道充装系统。", "chemicals", "filling_container", "汽车罐车或铁路罐车（槽车）"),  # 槽车充装: special equipment's word
+    ("3号工房防护屏障高度不符合要求。", "fireworks", "barrier_noncompliant", "是"),  # 不符合要求: special equipment's value
+])
+def test_a_word_of_another_sector_does_not_hide_a_sectors_own_reading(text, sector, fact, value):
+    facts, _ = facts_of(text, sector)
+    assert facts.get(fact) == value, facts
+
+
+def test_a_word_naming_several_values_is_only_asked_with_the_candidates():
+    result = judge_text("员工宿舍内私拉乱接电线。", "fire", None, dt.date(2025, 6, 1))
+    assert not [e for e in result.extracted if e.confirmed and e.fact == "premises_use"]
+    asked = [p for p in result.proposed if p.fact == "premises_use"]
+    assert asked and "学校教学楼、图书馆、食堂、集体宿舍" in asked[0].question
+    assert "劳动密集型企业的生产加工车间、员工集体宿舍" in asked[0].question
+
+
+def test_an_answer_word_of_a_yes_no_fact_does_not_name_it():
+    # 不符合国家标准 answers 防爆电气's question in the structured input; in a record it names nothing
+    facts, _ = facts_of("罐区储罐的外部安全防护距离不符合国家标准。", "chemicals")
+    assert facts == {"external_distance_compliant": "否"}
+
+
+def test_a_negation_written_before_the_words_as_in_the_phrase_counts():
+    facts, _ = facts_of("厂房内设员工宿舍，不符合GA 703要求。", "fire", dt.date(2025, 6, 1))
+    assert facts.get("ga703_compliant") == "否"
+
+
 @pytest.mark.parametrize("text, value", [
     ("煤矿回风巷甲烷浓度达1.2%，未停止工作。", 1.2),
     ("煤矿回风巷甲烷浓度达百分之一点二，未停止工作。", 1.2),

@@ -66,6 +66,8 @@ def _out(x: Extracted, sector, confirmed: bool, text: str) -> ExtractedFact:
     question = None
     if not confirmed:
         said = f"{fact.label}={_fmt(fact, x.value)}" if x.value is not None else fact.question
+        if x.candidates:  # the words name several values: ask which, not whether one guess holds
+            said = f"{fact.label}是{'还是'.join(f'“{c}”' for c in x.candidates)}"
         question = f"是否属实：{said}（原文“{x.text}”）"
     return ExtractedFact(fact=x.fact, label=fact.label, value=x.value, start=x.start, end=x.end, text=x.text,
                          words=x.words, phrase=x.phrase, source=x.source, confidence=x.confidence,

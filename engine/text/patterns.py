@@ -43,6 +43,7 @@ class Pattern:
     reordered: bool = False  # the two words in the other order ("紧急切断功能已实现")
     cues: tuple[str, ...] = ()  # the negation words of the phrase ("缺失" of 防护屏障缺失)
     candidates: tuple[str, ...] = ()  # the phrase names several values of the fact ("宿舍"): only proposed
+    lead: tuple[str, ...] = ()  # negation words the phrase writes before its words ("不符合" of 不符合GA 703)
 
 
 @dataclass
@@ -93,10 +94,16 @@ def split_phrase_full(phrase: str, number: bool = False) -> tuple[list[str], int
 
 
 def _aliases(fact: Fact) -> dict[str, list[str]]:
-    """Aliases per value if the vocabulary carries them (field added by the fact-input work)."""
+    """Aliases per value if the vocabulary carries them (field added by the fact-input work).
+
+    The aliases of a yes/no fact's values ("符合", "不符合国家标准" for 是/否) are answers to its
+    question, not names of the thing: written in a record they say nothing of *which* fact, so the
+    text reader does not read them ("外部安全防护距离不符合国家标准要求" is not about 防爆电气)."""
     raw = getattr(fact, "aliases", None) or {}
     if isinstance(raw, list):  # aliases of the fact itself: name the quantity / the "yes" state
         return {("数值" if fact.type == "number" else "true"): list(raw)}
+    if fact.type == "bool":
+        return {}
     return {str(k): list(v) for k, v in dict(raw).items()} if isinstance(raw, dict) else {}
 
 
@@ -248,12 +255,14 @@ def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
             reversed_at = -1
         for i, words in enumerate(variants):
             cues = _LAST_CUES.get(phrase, ()) if fact.type != "enum" else ()
+            reordered = i == reversed_at
             if not words or len(words[0]) < 2 or (fact.id, value, words, negations, cues) in seen:
                 continue
             seen.add((fact.id, value, words, negations, cues))
             pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations,
-                              source=source, trailing=trailing, reordered=i == reversed_at,
-                              cues=cues, candidates=several.get((fact.id, phrase), ()))
+                              source=source, trailing=trailing, reordered=reordered,
+                              cues=cues, candidates=several.get((fact.id, phrase), ()),
+                              lead=tuple(c for c in cues if phrase.startswith(c)) if not reordered else ())
             out.patterns.append(pattern)
             out.by_first.setdefault(words[0], []).append(pattern)
             out.words.update(words)
