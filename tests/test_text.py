@@ -341,3 +341,23 @@ def test_an_unreadable_cache_file_is_compiled_again(tmp_path, monkeypatch):
     r = _fresh_reader(kb)
     assert r.sector("fireworks").patterns
     assert (tmp_path / f"text-{key}-fireworks.pickle").read_bytes() != b"not a pickle"  # rewritten
+
+
+def test_the_faster_path_search_segments_exactly_as_jieba_does():
+    import jieba
+
+    from engine import knowledge
+    from engine.text import patterns
+    from text_accuracy import DATA, load
+    kb = knowledge.default()
+    dictionary = patterns.user_dictionary(kb)
+    ours = patterns.segmenter(kb.version, dictionary)
+    theirs = jieba.Tokenizer()
+    theirs.initialize()
+    theirs.load_userdict(io.StringIO(dictionary))
+    texts = [c["text"] for p in sorted(DATA.glob("*.yaml")) for c in load(p)["cases"]]
+    texts += [f.label for s in kb.sectors.values() for f in s.facts.values()]
+    assert len(texts) > 1000
+    assert isinstance(ours, patterns.Tokenizer)
+    differ = [t for t in texts if list(ours.cut(t, HMM=False)) != list(theirs.cut(t, HMM=False))]
+    assert not differ, differ[:5]
