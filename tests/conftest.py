@@ -38,10 +38,9 @@ def shared_criteria() -> Path:
     return SHARED
 
 
-# Tests that broke when this landing merged work done in parallel (the text reader's fixtures predate the
-# 121号 scope question — 被检查单位类别 / 充装对象 — and the new exception semantics; step docs of the text
-# steps; two schema checks of text requests). Listed by node id, marked as expected failures with this
-# reason so the rest of the suite guards the landing; fixing them is the first task of the next session.
+# Tests that broke when this landing merged work done in parallel (the new exception semantics, edition
+# links, input forms). Listed by node id, marked as expected failures with this reason so the rest of the
+# suite guards the landing; each leaves the list once fixed for real (the text reader's ones have).
 KNOWN_BROKEN_AFTER_MERGE = {
     'tests/test_edition_links.py::test_a_2026_label_before_july_2026_is_judged_under_the_2020_edition',
     'tests/test_facts_input.py::test_full_width_equals_sign_on_the_command_line',
