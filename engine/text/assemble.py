@@ -139,6 +139,8 @@ def _typed(fact, value: str):
 def assemble(doc, patterns, sector, terms) -> list[Extracted]:
     """The facts of a Doc processed by the earlier components (see module docstring); `terms` are the
     sector's words found in it (engine.text.components.sector_terms)."""
+    if not terms:
+        return []  # none of the sector's words: nothing to read (most sectors, when every sector is read)
     text = doc.user_data.get("text") or doc.text
     cues = doc.user_data.get("cues", [])
     found: list[Extracted] = []

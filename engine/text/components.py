@@ -82,39 +82,54 @@ class Terms:
             e = doc[end - 1].idx + len(doc[end - 1].text)
             whole.append((self.strings[match_id], s, e))
         doc.user_data["terms"] = whole
-        doc.user_data["tokens"] = [(t.idx, t.text) for t in doc if len(t.text) >= 3]
+        doc.user_data["tokens"] = [x for x in (self._inside(t.idx, t.text) for t in doc if len(t.text) >= 3) if x]
         return doc
+
+    def _inside(self, idx: int, t: str):
+        """The words of any sector inside a longer token, found once for all sectors: for each piece
+        (the token, and its parts between negation cues of two characters or more — "不符合要求" ->
+        要求; one character, as in 无证 or 非煤, is too often part of a word), the piece itself when it
+        is a part, and its tails and heads longest first. None when there are none."""
+        words = self.added
+        pieces = [(0, len(t), False)]
+        cut = [(m.start(), m.end()) for m in _CUE_RE.finditer(t)
+               if len(m.group(0)) >= 2 and _CUE_KIND[m.group(0)] in ("pre", "post", "clause")]
+        if cut:
+            bounds = [0] + [x for c in cut for x in c] + [len(t)]
+            pieces += [(bounds[i], bounds[i + 1], True) for i in range(0, len(bounds), 2)
+                       if bounds[i + 1] - bounds[i] >= 2]
+        out = []
+        for ps, pe, part in pieces:
+            piece = t[ps:pe]
+            whole = (ps, pe) if part and piece in words else None
+            tails = [(pe - k, pe) for k in range(len(piece) - 1, 1, -1) if piece[-k:] in words]
+            heads = [(ps, ps + k) for k in range(len(piece) - 1, 1, -1) if piece[:k] in words]
+            if whole or tails or heads:
+                out.append((whole, tails, heads))
+        return (idx, t, out) if out else None
 
 
 def sector_terms(doc: Doc, words: set[str]) -> list[tuple[str, int, int, bool]]:
     """(word, start, end, glued) of the sector's `words` in the text: the words the matcher found, and
     a sector word the segmenter glued to a neighbour — the head or tail of a longer token that is not
-    itself a word of this sector ("储罐区" holds 罐区; "槽车充装", another sector's word, holds 槽车).
-    A negation cue of two characters or more inside such a token is a boundary, as it is in the
-    phrases ("不符合要求" -> 要求); one character (无证, 非煤) is too often part of a word."""
+    itself a word of this sector ("储罐区" holds 罐区; "槽车充装", another sector's word, holds 槽车),
+    or a part of it between negation cues (see Terms._inside)."""
     terms = [(w, s, e, False) for w, s, e in doc.user_data.get("terms", ()) if w in words]
-    for idx, t in doc.user_data.get("tokens", ()):
+    for idx, t, pieces in doc.user_data.get("tokens", ()):
         if t in words:
             continue
-        pieces = [(0, len(t))]
-        cut = [(m.start(), m.end()) for m in _CUE_RE.finditer(t)
-               if len(m.group(0)) >= 2 and _CUE_KIND[m.group(0)] in ("pre", "post", "clause")]
-        if cut:
-            bounds = [0] + [x for c in cut for x in c] + [len(t)]
-            pieces += [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i + 1] - bounds[i] >= 2]
         seen = set()
-        for ps, pe in pieces:
-            piece = t[ps:pe]
-            if (ps, pe) != (0, len(t)) and piece in words:
-                seen.add((ps, pe))
+        for whole, tails, heads in pieces:
+            if whole and t[whole[0]:whole[1]] in words:
+                seen.add(whole)
                 continue
-            for k in range(len(piece) - 1, 1, -1):
-                if piece[-k:] in words:
-                    seen.add((pe - k, pe))
+            for a, b in tails:
+                if t[a:b] in words:
+                    seen.add((a, b))
                     break
-            for k in range(len(piece) - 1, 1, -1):
-                if piece[:k] in words:
-                    seen.add((ps, ps + k))
+            for a, b in heads:
+                if t[a:b] in words:
+                    seen.add((a, b))
                     break
         terms += [(t[a:b], idx + a, idx + b, True) for a, b in sorted(seen)]
     return terms
