@@ -22,7 +22,9 @@ from typing import Any
 
 FORMAT = 1
 STALE = 7 * 24 * 3600  # seconds a file of another key is kept unused
-_CODE = ("patterns.py", "lexicon.py", "components.py", "assemble.py", "reader.py", "cache.py")
+# the code the compiled patterns depend on (engine/text/…, and the value matching they use from engine/)
+_CODE = ("patterns.py", "lexicon.py", "components.py", "assemble.py", "reader.py", "cache.py",
+         "../facts.py", "../normalize.py", "../model.py")
 
 
 def _off() -> bool:
