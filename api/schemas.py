@@ -19,6 +19,7 @@ from typing_extensions import Annotated
 
 from engine import strictjson
 from engine.model import Judgement
+from engine.text.model import TextJudgement
 
 MAX_FACTS = 500  # facts in one case
 MAX_SECTORS = 20  # sectors in one case
@@ -177,7 +178,8 @@ class MultiJudgement(BaseModel):
     rulebase_version: str = Field(description="规则库版本（知识库内容哈希）")
 
 
-JudgementResult = Union[Judgement, MultiJudgement]
+# a case with `text` is answered with the judgement of the written record (TextJudgement)
+JudgementResult = Union[Judgement, MultiJudgement, TextJudgement]
 
 
 class BatchItem(BaseModel):

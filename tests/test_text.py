@@ -27,6 +27,10 @@ with warnings.catch_warnings():
 pytestmark = pytest.mark.filterwarnings("ignore:.*httpx2.*")
 DAY = dt.date(2026, 6, 1)
 
+# what an inspector states beside the text (the unit inspected, chosen on the page): 121号 applies to
+# 化工和危险化学品生产经营单位 only, so without it a chemicals finding is not judged major
+PRODUCER = {"被检查单位类别": "危险化学品生产单位"}
+
 
 # ---- the labelled set: the targets of issue 17 ----------------------------------------------
 
@@ -96,6 +100,34 @@ def test_a_negation_of_another_kind_does_not_read_as_missing():
     assert facts.get("barrier_noncompliant") == "是" and "barrier_missing" not in facts
 
 
+@pytest.mark.parametrize("text, sector, fact, value", [
+    ("液氨槽车装车时未使用万向管道充装系统。", "chemicals", "filling_container", "汽车罐车或铁路罐车（槽车）"),  # 槽车充装: special equipment's word
+    ("3号工房防护屏障高度不符合要求。", "fireworks", "barrier_noncompliant", "是"),  # 不符合要求: special equipment's value
+])
+def test_a_word_of_another_sector_does_not_hide_a_sectors_own_reading(text, sector, fact, value):
+    facts, _ = facts_of(text, sector)
+    assert facts.get(fact) == value, facts
+
+
+def test_a_word_naming_several_values_is_only_asked_with_the_candidates():
+    result = judge_text("员工宿舍内私拉乱接电线。", "fire", None, dt.date(2025, 6, 1))
+    assert not [e for e in result.extracted if e.confirmed and e.fact == "premises_use"]
+    asked = [p for p in result.proposed if p.fact == "premises_use"]
+    assert asked and "学校教学楼、图书馆、食堂、集体宿舍" in asked[0].question
+    assert "劳动密集型企业的生产加工车间、员工集体宿舍" in asked[0].question
+
+
+def test_an_answer_word_of_a_yes_no_fact_does_not_name_it():
+    # 不符合国家标准 answers 防爆电气's question in the structured input; in a record it names nothing
+    facts, _ = facts_of("罐区储罐的外部安全防护距离不符合国家标准。", "chemicals")
+    assert facts == {"external_distance_compliant": "否"}
+
+
+def test_a_negation_written_before_the_words_as_in_the_phrase_counts():
+    facts, _ = facts_of("厂房内设员工宿舍，不符合GA 703要求。", "fire", dt.date(2025, 6, 1))
+    assert facts.get("ga703_compliant") == "否"
+
+
 @pytest.mark.parametrize("text, value", [
     ("煤矿回风巷甲烷浓度达1.2%，未停止工作。", 1.2),
     ("煤矿回风巷甲烷浓度达百分之一点二，未停止工作。", 1.2),
@@ -137,26 +169,28 @@ def test_a_hedge_or_a_corrected_condition_is_only_a_question(text, sector):
 
 
 def test_several_findings_each_judged_and_the_record_takes_the_most_severe():
-    result = judge_text("一是企业已建立全员安全生产责任制；二是未制定操作规程。", "chemicals", None, DAY)
+    result = judge_text("一是企业已建立全员安全生产责任制；二是未制定操作规程。", "chemicals", PRODUCER, DAY)
     assert [f.verdict for f in result.findings] == ["not_major", "major"]
     assert result.verdict == "major"
     assert [f.text for f in result.findings] == ["一是企业已建立全员安全生产责任制", "二是未制定操作规程"]
 
 
 def test_structured_facts_win_over_the_text_and_the_answer_says_so():
-    result = judge_text("液氨充装未使用万向管道充装系统", "chemicals", {"充装使用万向管道充装系统": "是"}, DAY)
+    text = "液氨槽车充装未使用万向管道充装系统"
+    assert judge_text(text, "chemicals", PRODUCER, DAY).verdict == "major"
+    result = judge_text(text, "chemicals", {**PRODUCER, "充装使用万向管道充装系统": "是"}, DAY)
     assert result.verdict == "not_major"
     assert any("以结构化事实为准" in w for w in result.warnings)
 
 
 def test_sector_is_proposed_from_the_text_when_not_given():
-    result = judge_text("液氨充装未使用万向管道充装系统", None, None, DAY)
+    result = judge_text("某危险化学品生产企业液氨槽车充装未使用万向管道充装系统", None, None, DAY)
     assert result.sector == "chemicals" and result.verdict == "major"
     assert "未指定行业" in result.sector_note and result.sectors_proposed[0].sector == "chemicals"
 
 
 def test_unread_text_gets_suggestions_only():
-    result = judge_text("一是液氨充装未使用万向管道充装系统；二是罐区防火堤排水阀常开。", "chemicals", None, DAY)
+    result = judge_text("一是液氨槽车充装未使用万向管道充装系统；二是罐区防火堤排水阀常开。", "chemicals", PRODUCER, DAY)
     assert result.verdict == "major"
     unread = [u for u in result.unread if "防火堤" in u.text]
     assert unread and all({"rule_id", "clause", "score"} <= set(s) for s in unread[0].suggestions)
@@ -195,15 +229,17 @@ def run(capsys, *argv, stdin=None, monkeypatch=None):
 
 
 def test_cli_text_json(capsys):
-    code, out, _ = run(capsys, "judge", "--text", "液氨充装未使用万向管道充装系统", "--as-of", "2026-06-01", "--json")
+    code, out, _ = run(capsys, "judge", "--text", "某危险化学品生产企业液氨槽车充装未使用万向管道充装系统", "--as-of",
+                       "2026-06-01", "--json")
     data = json.loads(out)
     assert code == 0 and data["verdict"] == "major" and data["sector"] == "chemicals"
     assert data["extracted"] and data["findings"][0]["judgement"]["hazards"][0]["clause"] == "七"
 
 
 def test_cli_text_from_stdin_one_finding_per_line(capsys, monkeypatch):
-    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--text", "-", "--as-of", "2026-06-01", "--json",
-                       stdin="液氨充装未使用万向管道充装系统\n\n企业已建立全员安全生产责任制\n", monkeypatch=monkeypatch)
+    code, out, _ = run(capsys, "judge", "--sector", "chemicals", "--fact", "被检查单位类别=危险化学品生产单位", "--text", "-",
+                       "--as-of", "2026-06-01", "--json",
+                       stdin="液氨槽车充装未使用万向管道充装系统\n\n企业已建立全员安全生产责任制\n", monkeypatch=monkeypatch)
     data = json.loads(out)
     assert code == 0 and [d["verdict"] for d in data] == ["major", "not_major"]
 
@@ -215,7 +251,7 @@ def test_cli_text_human_output_is_chinese(capsys):
 
 def test_cli_case_file_may_carry_text(capsys, tmp_path):
     case = tmp_path / "case.json"
-    case.write_text(json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "text": "企业没有安全生产责任制。"},
+    case.write_text(json.dumps({"sector": "chemicals", "as_of": "2026-06-01", "facts": PRODUCER, "text": "企业没有安全生产责任制。"},
                                ensure_ascii=False), encoding="utf-8")
     code, out, _ = run(capsys, "judge", "--facts", str(case), "--json")
     assert code == 0 and json.loads(out)["verdict"] == "major"
@@ -235,10 +271,10 @@ def client():
 
 
 def test_api_text_alone_and_with_facts(client):
-    r = client.post("/v1/judgements", json={"text": "液氨充装未使用万向管道充装系统", "as_of": "2026-06-01"})
+    r = client.post("/v1/judgements", json={"text": "某危险化学品生产企业液氨槽车充装未使用万向管道充装系统", "as_of": "2026-06-01"})
     assert r.status_code == 200 and r.json()["verdict"] == "major" and r.json()["sector"] == "chemicals"
-    r = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": "2026-06-01", "text": "液氨充装未使用万向管道充装系统",
-                                            "facts": {"充装使用万向管道充装系统": "是"}})
+    r = client.post("/v1/judgements", json={"sector": "chemicals", "as_of": "2026-06-01", "text": "液氨槽车充装未使用万向管道充装系统",
+                                            "facts": {**PRODUCER, "充装使用万向管道充装系统": "是"}})
     assert r.status_code == 200 and r.json()["verdict"] == "not_major"
 
 
@@ -257,8 +293,71 @@ def test_api_bad_text_is_a_4xx_never_a_500(client, body, status, code):
 
 def test_api_batch_accepts_text(client):
     r = client.post("/v1/judgements/batch", json={"cases": [{"text": "特种作业人员无证上岗", "sector": "chemicals",
+                                                             "facts": {"被检查单位类别": "危险化学品经营单位"},
                                                              "as_of": "2026-06-01"}, {"text": ""}]})
     assert r.status_code == 200
     results = r.json()["results"]
     assert results[0]["ok"] and results[0]["judgement"]["verdict"] == "major"
     assert not results[1]["ok"] and results[1]["error"]["code"] == "empty_text"
+
+
+# ---- start-up: compiled patterns kept on disk --------------------------------------------------
+
+def _fresh_reader(kb):
+    from engine.text import reader as text_reader
+    return text_reader._reader.__wrapped__(kb.version)  # a new pipeline, as a new process builds it
+
+
+def test_compiled_patterns_are_kept_on_disk_and_read_back_without_compiling(tmp_path, monkeypatch):
+    from engine import knowledge
+    from engine.text import cache
+    from engine.text import reader as text_reader
+    monkeypatch.setenv("HAZARD_CACHE_DIR", str(tmp_path))
+    kb = knowledge.default()
+    text_reader.reader(kb)  # registers the knowledge base for the pipeline factory
+    first = _fresh_reader(kb)
+    built = first.sector("fireworks")
+    assert [p.name for p in tmp_path.glob("text-*-fireworks.pickle")]
+    assert not list(tmp_path.glob("text-*-chemicals.pickle"))  # only the sector read is compiled
+
+    def no_compiling(*_a, **_k):
+        raise AssertionError("compiled again although the disk cache has the sector")
+    monkeypatch.setattr(text_reader, "compile_sector", no_compiling)
+    second = _fresh_reader(kb)
+    assert second.sector("fireworks").patterns == built.patterns
+    doc = second.doc("防护屏障不符合要求，高度不够。", ["fireworks"])
+    assert {(x.fact, x.value) for x in doc.user_data["facts"]["fireworks"] if x.confirmed} == {("barrier_noncompliant", "是")}
+    assert cache.key(kb.version, "词 1\n") != cache.key(kb.version + "x", "词 1\n") != cache.key(kb.version, "词 2\n")
+
+
+def test_an_unreadable_cache_file_is_compiled_again(tmp_path, monkeypatch):
+    from engine import knowledge
+    from engine.text import reader as text_reader
+    monkeypatch.setenv("HAZARD_CACHE_DIR", str(tmp_path))
+    kb = knowledge.default()
+    text_reader.reader(kb)
+    key = _fresh_reader(kb).key
+    (tmp_path / f"text-{key}-fireworks.pickle").write_bytes(b"not a pickle")
+    r = _fresh_reader(kb)
+    assert r.sector("fireworks").patterns
+    assert (tmp_path / f"text-{key}-fireworks.pickle").read_bytes() != b"not a pickle"  # rewritten
+
+
+def test_the_faster_path_search_segments_exactly_as_jieba_does():
+    import jieba
+
+    from engine import knowledge
+    from engine.text import patterns
+    from text_accuracy import DATA, load
+    kb = knowledge.default()
+    dictionary = patterns.user_dictionary(kb)
+    ours = patterns.segmenter(kb.version, dictionary)
+    theirs = jieba.Tokenizer()
+    theirs.initialize()
+    theirs.load_userdict(io.StringIO(dictionary))
+    texts = [c["text"] for p in sorted(DATA.glob("*.yaml")) for c in load(p)["cases"]]
+    texts += [f.label for s in kb.sectors.values() for f in s.facts.values()]
+    assert len(texts) > 1000
+    assert isinstance(ours, patterns.Tokenizer)
+    differ = [t for t in texts if list(ours.cut(t, HMM=False)) != list(theirs.cut(t, HMM=False))]
+    assert not differ, differ[:5]

@@ -10,7 +10,6 @@ Confidence falls with gaps, hedges (疑似/可能), approximate numbers and corr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +43,7 @@ class Extracted:
     notes: list[str] = field(default_factory=list)
     number: dict | None = None
     corrected: bool = False
+    candidates: tuple = ()  # the values the words may name, when several ("宿舍")
 
     @property
     def confirmed(self) -> bool:
@@ -79,11 +79,12 @@ def _chain(words, hits, lo, hi):
     return walk(0, lo)
 
 
-def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=False):
+def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=False, lead=()):
     """Negation cues in the scope of a match spanning `spans` within sentence [lo, hi): a pre-cue
     (未/没有/无/不…) before the first word (back to a comma, at most LOOKBACK characters) or between
     the words; a post-cue (失效/损坏/停用…) between the words or right after the last one (at most
-    LOOKAHEAD characters, with only connecting words between: "报警器已损坏", "…，但已拆除")."""
+    LOOKAHEAD characters, with only connecting words between: "报警器已损坏", "…，但已拆除"); a post-cue
+    before the first word where the phrase itself writes it there (`lead`: "不符合GA 703")."""
     first, last = spans[0][0], spans[-1][1]
     b = first
     while b > lo and first - b < LOOKBACK and text[b - 1] not in SOFT:
@@ -104,7 +105,7 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=
             continue  # a name (an enum value: 石灰石矿) is not negated by what follows it ("…关闭")
         if any(s < ps < e for ps, _pe in spans):
             ok = True  # the cue runs into a matched word ("不符合" + 符合…)
-        elif kind == "pre":
+        elif kind == "pre" or (word in lead and e <= first):
             ok = (b <= s and s < last) or (trailing and last <= s <= last + 1)
         else:
             between = text[last:s]
@@ -135,10 +136,12 @@ def _typed(fact, value: str):
     return value
 
 
-def assemble(doc, patterns, sector) -> list[Extracted]:
-    """The facts of a Doc processed by the earlier components (see module docstring)."""
+def assemble(doc, patterns, sector, terms) -> list[Extracted]:
+    """The facts of a Doc processed by the earlier components (see module docstring); `terms` are the
+    sector's words found in it (engine.text.components.sector_terms)."""
+    if not terms:
+        return []  # none of the sector's words: nothing to read (most sectors, when every sector is read)
     text = doc.user_data.get("text") or doc.text
-    terms = doc.user_data.get("terms", [])
     cues = doc.user_data.get("cues", [])
     found: list[Extracted] = []
     terms = sorted(terms, key=lambda t: t[1])
@@ -165,7 +168,7 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                         continue
                     fact = sector.facts[p.fact]
                     negs, used = _count_negations(cues, text, spans, lo, hi, p.trailing, all_spans,
-                                                  fact.type == "enum")
+                                                  fact.type == "enum", p.lead)
                     value = p.value
                     notes = []
                     if len(p.words) == 1 and p.cues and any(not _same_class(w, p.cues) for w in used
@@ -196,9 +199,15 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                         conf = min(conf, 0.6)
                         notes.append("仅凭未出现否定词推断")
                     chars = sum(e - s for s, e in spans)
-                    if chars <= 2 and p.source == "label":
+                    if chars <= 2 and p.source == "label" and fact.type != "enum":
+                        # two characters of a long label are not the label; an enum value's whole
+                        # name ("中压") is a name, and weak: engine.text.context keeps it only beside
+                        # a fact it is judged with
                         conf = min(conf, 0.6)
                         notes.append("匹配词过短")
+                    if p.candidates:  # one phrase, several values: a guess which, never asserted
+                        conf = min(conf, 0.6)
+                        notes.append(f"“{p.phrase}”可指多个取值：{'、'.join(_typed(fact, v) for v in p.candidates)}")
                     start, end = spans[0][0], spans[-1][1]
                     typed = _typed(fact, value)
                     number = None
@@ -216,7 +225,7 @@ def assemble(doc, patterns, sector) -> list[Extracted]:
                     ext = Extracted(fact=p.fact, value=typed, start=start, end=end, text=text[start:end],
                                     words=[text[s:e] for s, e in spans], phrase=p.phrase, source=p.source,
                                     confidence=round(conf, 2), finding=fi, notes=notes, number=number,
-                                    corrected=corrected)
+                                    corrected=corrected, candidates=tuple(_typed(fact, v) for v in p.candidates))
                     old = best.get(p.fact)
                     # the surer, the longer, then the earlier (a modifier comes first: 容易自燃 before 自燃煤层)
                     if old is None or ((ext.confidence, ext.end - ext.start, -ext.start)

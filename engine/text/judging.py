@@ -18,9 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Any, Optional
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from engine import knowledge
 from engine.errors import HazardError
@@ -28,75 +26,15 @@ from engine.facts import parse_facts
 from engine.judge import VERDICT_ZH
 from engine.pipeline import judge
 from engine.knowledge import KnowledgeBase
-from engine.model import Judgement
 from engine.text import reader as text_reader
 from engine.text import context as text_context
 from engine.text import suggest
 from engine.text.assemble import CONFIRM, Extracted
+from engine.text.model import ExtractedFact, FindingResult, SectorScore, TextJudgement, Unread
 
 MAX_CHARS = 20000  # one record; longer input is refused, not cut
 SEVERITY = ["major", "insufficient", "not_determined", "not_major"]  # most severe first
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-class ExtractedFact(BaseModel):
-    """One fact read from the text: where (char offsets, words), from which phrase, how sure."""
-
-    fact: str
-    label: str
-    value: Any = None
-    start: int
-    end: int
-    text: str
-    words: list[str]
-    phrase: str
-    source: str  # phrase | alias | label (of the vocabulary)
-    confidence: float
-    confirmed: bool
-    finding: int
-    notes: list[str] = Field(default_factory=list)
-    number: Optional[dict] = None
-    question: Optional[str] = None  # for a proposed fact: "是否属实：…"
-
-
-class Unread(BaseModel):
-    start: int
-    end: int
-    text: str
-    finding: int
-    suggestions: list[dict] = Field(default_factory=list)  # nearest rules, suggestions only
-
-
-class FindingResult(BaseModel):
-    index: int
-    start: int
-    end: int
-    text: str
-    verdict: str
-    verdict_zh: str
-    facts: dict[str, Any]  # the confirmed facts judged, by label
-    judgement: Judgement
-
-
-class SectorScore(BaseModel):
-    sector: str
-    label: str
-    score: float
-
-
-class TextJudgement(BaseModel):
-    verdict: str
-    verdict_zh: str
-    sector: Optional[str]
-    sector_note: str
-    sectors_proposed: list[SectorScore]
-    text: str
-    findings: list[FindingResult]
-    extracted: list[ExtractedFact]
-    proposed: list[ExtractedFact]
-    unread: list[Unread]
-    warnings: list[str] = Field(default_factory=list)
-    rulebase_version: str = ""
 
 
 def clean(text: Any, field: str = "text") -> tuple[str, list[str]]:
@@ -128,6 +66,8 @@ def _out(x: Extracted, sector, confirmed: bool, text: str) -> ExtractedFact:
     question = None
     if not confirmed:
         said = f"{fact.label}={_fmt(fact, x.value)}" if x.value is not None else fact.question
+        if x.candidates:  # the words name several values: ask which, not whether one guess holds
+            said = f"{fact.label}是{'还是'.join(f'“{c}”' for c in x.candidates)}"
         question = f"是否属实：{said}（原文“{x.text}”）"
     return ExtractedFact(fact=x.fact, label=fact.label, value=x.value, start=x.start, end=x.end, text=x.text,
                          words=x.words, phrase=x.phrase, source=x.source, confidence=x.confidence,

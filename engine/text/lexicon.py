@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # A cue before the predicate it negates ("未投用", "没有设置"), longest first when scanned.
 PRE_NEGATION = [
-    "不能正常", "未按规定", "未按照", "未依法", "未经过", "未设置", "未", "没有", "没", "无", "不", "非",
+    "不能正常", "不能", "未按规定", "未按照", "未依法", "未经过", "未设置", "未", "没有", "没", "无", "不", "非",
     "缺少", "缺乏", "未见", "尚未", "从未", "并未", "并非", "不再",
 ]
 # A cue that negates everything after it in its clause ("现场未发现特种作业人员无证上岗" = a double negative).
@@ -26,7 +26,7 @@ CUE_CLASSES = [
      "未依法", "未经过", "不再"},
     {"不符合", "不满足", "不合格", "不到位", "不足", "不够", "不全", "不正常", "不", "非"},
     {"失效", "损坏", "停用", "关闭", "拆除", "摘除", "故障", "未投用", "未投入使用", "被拆除", "被摘除", "被关闭", "过期",
-     "不能正常", "不能正常使用", "不能正常运行"},
+     "不能正常", "不能正常使用", "不能正常运行", "不能"},
 ]
 # Words a cue can be part of without negating anything (they are matched first and skipped).
 NOT_NEGATION = ["无误", "不断", "不仅", "无论", "不论", "不同", "未来", "毫无疑问", "并不是没有", "无关"]

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import cn2an
 
 from engine.text import lexicon
 
@@ -39,6 +38,12 @@ class Number:
     approximate: bool = False
 
 
+def _cn2an():
+    """cn2an, imported when a text first has a number to convert (its import builds its patterns: ~1 s)."""
+    import cn2an
+    return cn2an
+
+
 @lru_cache(maxsize=4096)
 def to_float(text: str) -> float | None:
     """'1.2', '１．２', '一点二', '七十二', '两' -> float; None if not a number."""
@@ -48,7 +53,7 @@ def to_float(text: str) -> float | None:
     except ValueError:
         pass
     try:
-        return float(cn2an.cn2an(text, "smart"))
+        return float(_cn2an().cn2an(text, "smart"))
     except (ValueError, KeyError, IndexError, TypeError):
         return None
 
@@ -90,4 +95,4 @@ def convert(value: float, unit: str | None, wanted: str | None) -> float | None:
 
 def level_words(text: str) -> str:
     """'1级' -> '一级' (same length, so character offsets stay valid) for matching enum values."""
-    return re.sub(r"(?<![0-9.])([1-9])(?=级)", lambda m: cn2an.an2cn(m.group(1)), text)
+    return re.sub(r"(?<![0-9.])([1-9])(?=级)", lambda m: _cn2an().an2cn(m.group(1)), text)

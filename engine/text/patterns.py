@@ -10,6 +10,7 @@ around them are counted, and the value follows the parity (see engine.text.assem
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +19,7 @@ import logging
 
 import jieba
 
+from engine.facts import enum_candidates
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import Fact
 from engine.text import lexicon
@@ -40,6 +42,8 @@ class Pattern:
     trailing: bool = False  # the phrase ends with its negation ("特种作业人员无证"): a cue right after counts
     reordered: bool = False  # the two words in the other order ("紧急切断功能已实现")
     cues: tuple[str, ...] = ()  # the negation words of the phrase ("缺失" of 防护屏障缺失)
+    candidates: tuple[str, ...] = ()  # the phrase names several values of the fact ("宿舍"): only proposed
+    lead: tuple[str, ...] = ()  # negation words the phrase writes before its words ("不符合" of 不符合GA 703)
 
 
 @dataclass
@@ -90,10 +94,16 @@ def split_phrase_full(phrase: str, number: bool = False) -> tuple[list[str], int
 
 
 def _aliases(fact: Fact) -> dict[str, list[str]]:
-    """Aliases per value if the vocabulary carries them (field added by the fact-input work)."""
+    """Aliases per value if the vocabulary carries them (field added by the fact-input work).
+
+    The aliases of a yes/no fact's values ("符合", "不符合国家标准" for 是/否) are answers to its
+    question, not names of the thing: written in a record they say nothing of *which* fact, so the
+    text reader does not read them ("外部安全防护距离不符合国家标准要求" is not about 防爆电气)."""
     raw = getattr(fact, "aliases", None) or {}
     if isinstance(raw, list):  # aliases of the fact itself: name the quantity / the "yes" state
         return {("数值" if fact.type == "number" else "true"): list(raw)}
+    if fact.type == "bool":
+        return {}
     return {str(k): list(v) for k, v in dict(raw).items()} if isinstance(raw, dict) else {}
 
 
@@ -134,20 +144,95 @@ def user_dictionary(kb: KnowledgeBase) -> str:
     return "".join(f"{w} {100000 + 1000 * len(w)}\n" for w in sorted(words))
 
 
+class Tokenizer(jieba.Tokenizer):
+    """jieba's tokenizer, its dictionary-path search made cheaper: the log-probability of a word is
+    worked out once (not for every candidate of every sentence) and the dictionary is read through a
+    local name. Same segmentation as jieba's: the same sums in the same order, ties to the longer word."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._logp: dict[str, float] = {}
+
+    def forget(self, word: str | None = None) -> None:
+        """Drop remembered log-probabilities (after FREQ or total changed)."""
+        if word is None:
+            self._logp.clear()
+        else:
+            self._logp.pop(word, None)
+
+    def add_word(self, word, freq=None, tag=None):
+        super().add_word(word, freq, tag)
+        self._logp.clear()  # total changed: every remembered value is off
+
+    def get_DAG(self, sentence):
+        self.check_initialized()
+        freq = self.FREQ
+        dag = {}
+        n = len(sentence)
+        for k in range(n):
+            ends = []
+            i = k
+            frag = sentence[k]
+            while i < n and frag in freq:
+                if freq[frag]:
+                    ends.append(i)
+                i += 1
+                frag = sentence[k:i + 1]
+            dag[k] = ends or [k]
+        return dag
+
+    def calc(self, sentence, DAG, route):
+        n = len(sentence)
+        route[n] = (0, 0)
+        memo = self._logp
+        freq = self.FREQ
+        logtotal = math.log(self.total)
+        for idx in range(n - 1, -1, -1):
+            best = None
+            for x in DAG[idx]:
+                word = sentence[idx:x + 1]
+                lp = memo.get(word)
+                if lp is None:
+                    lp = memo[word] = math.log(freq.get(word) or 1) - logtotal
+                cand = (lp + route[x + 1][0], x)
+                if best is None or cand > best:
+                    best = cand
+            route[idx] = best
+
+
 @lru_cache(maxsize=4)
 def segmenter(kb_version: str, dictionary: str) -> jieba.Tokenizer:
     """A jieba tokenizer of our own (not jieba's global one) with the vocabulary's user dictionary."""
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict…" lines are not for inspectors
-    tok = jieba.Tokenizer()
+    tok = Tokenizer()
     tok.initialize()
     tok.load_userdict(io.StringIO(dictionary))
     return tok
+
+
+def meanings(sector: Sector) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(fact, phrase) -> the values the phrase (or alias) is written for, when there are several: an
+    alias listed under two values ("宿舍": 学校…集体宿舍 and 劳动密集型企业…员工集体宿舍), or a part of
+    one value's name that is another's alias, as the structured input reads them (enum_candidates)."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for fact, value, phrase, _source in phrase_entries(sector):
+        seen.setdefault((fact.id, phrase), set()).add(value)
+    out = {}
+    for (fid, phrase), values in seen.items():
+        fact = sector.facts[fid]
+        if fact.type == "enum" and phrase not in (fact.values or []):
+            values = values | set(enum_candidates(fact, phrase))
+        if len(values) > 1:
+            order = [str(v) for v in (fact.values or [])] + ["true", "false"]
+            out[(fid, phrase)] = tuple(sorted(values, key=lambda v: order.index(v) if v in order else len(order)))
+    return out
 
 
 def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
     """All patterns of a sector; `cut(text) -> words` is the same segmenter the text is read with."""
     out = SectorPatterns(sector=sector.id, patterns=[])
     seen = set()
+    several = meanings(sector)
     for fact, value, phrase, source in phrase_entries(sector):
         if fact.type == "enum":  # an enum value is a name, negation words and all ("不易自燃", "非煤矿山")
             pieces, negations, trailing = [phrase], 0, False
@@ -170,12 +255,14 @@ def compile_sector(sector: Sector, cut, split=None) -> SectorPatterns:
             reversed_at = -1
         for i, words in enumerate(variants):
             cues = _LAST_CUES.get(phrase, ()) if fact.type != "enum" else ()
+            reordered = i == reversed_at
             if not words or len(words[0]) < 2 or (fact.id, value, words, negations, cues) in seen:
                 continue
             seen.add((fact.id, value, words, negations, cues))
             pattern = Pattern(fact=fact.id, value=value, phrase=phrase, words=words, negations=negations,
-                              source=source, trailing=trailing, reordered=i == reversed_at,
-                              cues=cues)
+                              source=source, trailing=trailing, reordered=reordered,
+                              cues=cues, candidates=several.get((fact.id, phrase), ()),
+                              lead=tuple(c for c in cues if phrase.startswith(c)) if not reordered else ())
             out.patterns.append(pattern)
             out.by_first.setdefault(words[0], []).append(pattern)
             out.words.update(words)
@@ -191,9 +278,12 @@ def splitter(tok: jieba.Tokenizer):
         if not freq:  # not a dictionary word (too long): its words
             return [w for w in tok.cut(piece, HMM=False) if w.strip() and w not in STOPWORDS] or [piece]
         tok.FREQ[piece] = 0
+        forget = getattr(tok, "forget", lambda _w: None)
+        forget(piece)
         try:
             words = [w for w in tok.cut(piece, HMM=False) if w.strip() and w not in STOPWORDS]
         finally:
             tok.FREQ[piece] = freq
+            forget(piece)
         return words or [piece]
     return split
