@@ -23,7 +23,7 @@ from typing import Any
 from engine import knowledge
 from engine.errors import HazardError
 from engine.facts import parse_facts
-from engine.judge import VERDICT_ZH
+from engine.judge import VERDICT_ZH, verdict_term
 from engine.pipeline import judge
 from engine.knowledge import KnowledgeBase
 from engine.text import reader as text_reader
@@ -180,7 +180,8 @@ def judge_text(text: Any, sector: str | None = None, facts: dict[str, Any] | Non
     if not results:
         warnings.append("文本中没有可确认的事实，未作判定；请核实下列待确认事项或补充事实")
     verdict = _verdict([r.verdict for r in results])
-    return TextJudgement(verdict=verdict, verdict_zh=VERDICT_ZH[verdict], sector=used, sector_note=note,
+    verdict_zh = verdict_term(kb.sectors[used], verdict) if used in kb.sectors else VERDICT_ZH[verdict]  # 重大火灾隐患 for fire
+    return TextJudgement(verdict=verdict, verdict_zh=verdict_zh, sector=used, sector_note=note,
                          sectors_proposed=proposals, text=text, findings=results, extracted=extracted,
                          proposed=proposed, unread=_unread(reading, found, used, day, kb), warnings=warnings,
                          rulebase_version=kb.version)
