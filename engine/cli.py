@@ -159,13 +159,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     from engine.compiler import register_all
     from engine.routing.cli import check as check_routes
 
-    kb = knowledge.load(args.path) if args.path else knowledge.default()
-    if not kb.sectors:
-        raise KnowledgeError(str(kb.root), "目录中没有任何行业（须有 <行业>/vocabulary.yaml）；请检查 --path")
-    prepare(kb)
-    register_all()  # exactly as the server: every ruleset registered with durable_rules' C engine
-    if args.path is None or Path(args.path).resolve() == knowledge.DEFAULT_ROOT.resolve():
-        check_routes(kb)  # the routing data belongs to the shipped knowledge base
+    from engine import diskcache
+
+    with diskcache.bypass():  # the files themselves are checked, never a cached result
+        kb = knowledge.load(args.path) if args.path else knowledge.default()
+        if not kb.sectors:
+            raise KnowledgeError(str(kb.root), "目录中没有任何行业（须有 <行业>/vocabulary.yaml）；请检查 --path")
+        prepare(kb)
+        register_all()  # exactly as the server: every ruleset registered with durable_rules' C engine
+        if args.path is None or Path(args.path).resolve() == knowledge.DEFAULT_ROOT.resolve():
+            check_routes(kb)  # the routing data belongs to the shipped knowledge base
     for sector in kb.sectors.values():
         for d in sector.documents:
             encoded = sum(c.status == "encoded" for c in d.clauses)

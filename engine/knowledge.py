@@ -367,14 +367,52 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     words_file = words.words_path(root)
     if words_file.exists():
         digest.update(words.WORDS_FILE.encode() + b"\0" + words_file.read_bytes())
+    kb = KnowledgeBase(root, sectors, digest.hexdigest()[:16])
+    after_load(kb)
+    return kb
+
+
+def after_load(kb: KnowledgeBase) -> None:
+    """What loading also does beyond the KnowledgeBase (again when it comes from engine.kbcache):
+    read and check the shared input words of its root (KnowledgeError if broken)."""
+    from engine import words
+
+    words_file = words.words_path(kb.root)
+    if words_file.exists():
         words.load(words_file)
-    return KnowledgeBase(root, sectors, digest.hexdigest()[:16])
+
+
+def fingerprint(root: Path) -> str:
+    """The SHA-256 (hex) over the files load() reads under `root`, the same bytes in the same order
+    as it hashes them: its first 16 digits are the rule-base version of a successful load."""
+    from engine import words
+
+    digest = hashlib.sha256()
+    for sector_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if not (sector_dir / VOCABULARY_FILE).exists():
+            continue
+        for path in sorted(sector_dir.glob("*.yaml")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    words_file = words.words_path(root)
+    if words_file.exists():
+        digest.update(words.WORDS_FILE.encode() + b"\0" + words_file.read_bytes())
+    return digest.hexdigest()
+
+
+def _root() -> Path:
+    return Path(os.environ.get("HAZARD_KNOWLEDGE") or DEFAULT_ROOT)
 
 
 @lru_cache(maxsize=1)
 def default() -> KnowledgeBase:
-    """The knowledge base of this process, loaded once."""
-    return load()
+    """The knowledge base of this process, loaded once: from the disk cache of the validated
+    knowledge (engine.kbcache) when no knowledge file has changed, else loaded and checked."""
+    from engine import kbcache
+
+    root = _root()
+    if not root.is_dir():
+        return load(root)  # raises the KnowledgeError naming the missing directory
+    return kbcache.load(root, load)
 
 
 def documents_in_force(sector: Sector, day: dt.date) -> list[Document]:

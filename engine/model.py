@@ -16,7 +16,9 @@ from engine import logic
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a validator is built on first validation, so a process that reads the knowledge base
+    # from the disk cache (engine.kbcache) never builds the schemas of the knowledge models
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Fact(Strict):
