@@ -151,7 +151,7 @@ def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> d
 def facts_used(doc: Document) -> set[str]:
     """Every fact a document tests (rules, defeaters, scope) or derives (both sets computed once
     per document: engine.model.Document)."""
-    return set(doc.tested_facts | doc.derived_facts)
+    return set(doc.used_facts)
 
 
 def edition_links(sector: Sector) -> dict[str, list[tuple[str, str]]]:
@@ -205,7 +205,8 @@ def translate_editions(sector: Sector, facts: dict[str, Any], docs_in_force: Ite
     with no link are left as they are (the caller warns about facts no document uses).
     """
     docs = list(docs_in_force)
-    used: set[str] = set().union(*(facts_used(d) for d in docs)) if docs else set()
+    sets = [d.used_facts for d in docs]  # each computed once per document
+    used = sets[0] if len(sets) == 1 else frozenset().union(*sets)
     numbers = "、".join(d.number for d in docs)
     links = edition_links(sector)
     out = dict(facts)

@@ -682,12 +682,9 @@ def unused_fact_warnings(sector: Sector, facts: dict[str, Any], applied: list[Do
     """One warning for every given fact that no applied document tests: which fact, why it was not
     used (its document is not in force on `as_of`, or does not apply to the object, or no clause
     tests it) and, where the vocabulary links it, the matching fact of the edition in force."""
-    used: set[str] = set()
-    for doc in applied:
-        used |= _tests(doc)
     out = []
     for fid in facts:
-        if fid in used:
+        if any(fid in _tests(doc) for doc in applied):
             continue
         fact = sector.facts[fid]
         elsewhere = [d for d in sector.documents if d.status == "encoded" and fid in _tests(d)]

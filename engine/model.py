@@ -263,6 +263,11 @@ class Document(Strict):
         """Every fact the document's rules derive."""
         return frozenset(r.then.fact for r in self.rules if r.then.kind == "derive" and r.then.fact)
 
+    @cached_property
+    def used_facts(self) -> frozenset[str]:
+        """Every fact the document tests or derives (tested_facts | derived_facts)."""
+        return self.tested_facts | self.derived_facts
+
 
 class Vocabulary(Strict):
     sector: str

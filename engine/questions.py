@@ -27,8 +27,9 @@ class Probe:
         self.doc = doc
         self.rules = {r.id: r for r in doc.rules}
         self.derivers = {r.then.fact: r for r in doc.rules if r.then.kind == "derive"}
+        self._deps: dict[int, frozenset[str]] = {}  # id(node) -> facts its truth can depend on
 
-    def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any]) -> Any:
+    def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> Any:
         if fact in facts:
             return facts[fact]
         rule = self.derivers.get(fact)
@@ -36,13 +37,15 @@ class Probe:
             return None
         if fact not in memo:
             memo[fact] = None  # guards against cycles (the loader rejects them anyway)
-            memo[fact] = self._outcome(rule, facts, memo, exception_ok=False)
+            memo[fact] = self._outcome(rule, facts, memo, False, fixed)
         return memo[fact]
 
-    def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any]) -> bool | None:
+    def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> bool | None:
+        if fixed is not None and fixed.fact not in self.depends_on(node):
+            return fixed.truth(self, node)  # the same whatever the trial value: evaluated once on the known facts
         if isinstance(node, logic.Leaf):
-            return node.truth(self._value(node.fact, facts, memo))
-        values = [self._truth(child, facts, memo) for child in node.children]
+            return node.truth(self._value(node.fact, facts, memo, fixed))
+        values = [self._truth(child, facts, memo, fixed) for child in node.children]
         if node.kind == "not":
             return None if values[0] is None else not values[0]
         if sum(v is True for v in values) >= node.needed_true:
@@ -51,13 +54,14 @@ class Probe:
             return False
         return None
 
-    def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool) -> bool | None:
+    def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool,
+                 fixed: "_Fixed | None" = None) -> bool | None:
         parts = []
         if self.doc.scope is not None:
-            parts.append(self._truth(self.doc.scope_condition, facts, memo))
-        parts.append(self._truth(rule.condition, facts, memo))
+            parts.append(self._truth(self.doc.scope_condition, facts, memo, fixed))
+        parts.append(self._truth(rule.condition, facts, memo, fixed))
         if rule.unless is not None:
-            unless = self._truth(rule.defeater, facts, memo)
+            unless = self._truth(rule.defeater, facts, memo, fixed)
             if unless is None and exception_ok and rule.unless_kind == "exception":
                 unless = False  # an unanswered 除外 exception does not withhold the conclusion
             parts.append(None if unless is None else not unless)
@@ -69,6 +73,30 @@ class Probe:
         """The rule's conclusion on `facts` (True: concluded, an unanswered exception aside)."""
         return self._outcome(self.rules[rule_id], facts, {}, exception_ok=True)
 
+    def trial(self, rule_id: str, fixed: "_Fixed", value: Any) -> bool | None:
+        """outcome(rule_id, {**fixed.known, fixed.fact: value}), evaluating again only the parts of the
+        conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers)."""
+        return self._outcome(self.rules[rule_id], {**fixed.known, fixed.fact: value}, {}, True, fixed)
+
+    def depends_on(self, node: logic.Node) -> frozenset[str]:
+        """The facts whose value can change `node`'s truth: those it tests and, for a derived fact
+        not given, the facts (and the scope) its deriving rule tests, transitively."""
+        found = self._deps.get(id(node))
+        if found is None:
+            if isinstance(node, logic.Leaf):
+                out = {node.fact}
+                rule = self.derivers.get(node.fact)
+                if rule is not None:
+                    self._deps[id(node)] = frozenset(out)  # guards against cycles (rejected by the loader)
+                    parts = [rule.condition] + ([rule.defeater] if rule.unless is not None else [])
+                    if self.doc.scope is not None:
+                        parts.append(self.doc.scope_condition)
+                    for part in parts:
+                        out |= self.depends_on(part)
+            else:
+                out = set().union(*(self.depends_on(child) for child in node.children))
+            found = self._deps[id(node)] = frozenset(out)
+        return found
 
     def thresholds(self, fact: str) -> tuple[float, ...]:
         """The numbers the document's conditions compare `fact` with."""
@@ -100,15 +128,38 @@ def candidates(fact: Fact, probe: Probe) -> list[Any]:
     return out
 
 
+class _Fixed:
+    """The known facts of a trial and the fact being tried: the truths of the nodes that fact cannot
+    reach, evaluated once on the known facts (per probe) and reused for every trial value."""
+
+    def __init__(self, known: dict[str, Any], fact: str):
+        self.known = known
+        self.fact = fact
+        self._truths: dict[tuple[int, int], bool | None] = {}
+        self._memos: dict[int, dict[str, Any]] = {}
+
+    def truth(self, probe: Probe, node: logic.Node) -> bool | None:
+        key = (id(probe), id(node))
+        if key not in self._truths:
+            memo = self._memos.setdefault(id(probe), {})
+            self._truths[key] = probe._truth(node, self.known, memo, None)
+        return self._truths[key]
+
+
 def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], known: dict[str, Any],
          question_rules: dict[str, Iterable[str]], rule_docs: dict[str, str]) -> dict[str, tuple[int, int]]:
     """For each asked fact: (tier, number of the open rules one of its answers settles)."""
     out: dict[str, tuple[int, int]] = {}
     for fid, rules in question_rules.items():
         tier, settled = MORE, 0
+        fixed = _Fixed(known, fid)
         for rid in dict.fromkeys(rules):
             probe = probes[rule_docs[rid]]
-            results = {probe.outcome(rid, {**known, fid: v}) for v in candidates(facts_by_id[fid], probe)}
+            results = set()
+            for v in candidates(facts_by_id[fid], probe):
+                results.add(probe.trial(rid, fixed, v))
+                if True in results:  # nothing further can change this rule's tier or count
+                    break
             if True in results:
                 tier = MAJOR
             elif False in results:
