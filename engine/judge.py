@@ -598,6 +598,7 @@ def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], 
     enforced: not made -> the first situation, made -> the second). Returns the findings, one per
     concluding rule, and a note saying so; None when no such fact."""
     docs = {d.id: d for d in encoded}
+    trials = qrank.Trials(facts)  # probe.outcome(rid, {**facts, fid: v}), sharing what fid cannot reach
     for fid in candidates_facts:
         fact = sector.facts[fid]
         by_value: dict[Any, str] = {}
@@ -614,7 +615,7 @@ def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], 
                     continue
                 rule_docs.setdefault(rid, doc.id)
                 for v in tried:
-                    if v not in by_value and probe.outcome(rid, {**facts, fid: v}) is True:
+                    if v not in by_value and trials.outcome(probe, rid, fid, v) is True:
                         by_value[v] = rid
         if not values or any(v not in by_value for v in values):
             continue

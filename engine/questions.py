@@ -45,12 +45,18 @@ class Probe:
             return fixed.truth(self, node)  # the same whatever the trial value: evaluated once on the known facts
         if isinstance(node, logic.Leaf):
             return node.truth(self._value(node.fact, facts, memo, fixed))
-        values = [self._truth(child, facts, memo, fixed) for child in node.children]
         if node.kind == "not":
-            return None if values[0] is None else not values[0]
-        if sum(v is True for v in values) >= node.needed_true:
+            value = self._truth(node.children[0], facts, memo, fixed)
+            return None if value is None else not value
+        if fixed is None:
+            trues = falses = 0
+            children: tuple[logic.Node, ...] | list[logic.Node] = node.children
+        else:  # the children the tried fact cannot reach are counted once (e.g. 20 elements of an at-least gate)
+            trues, falses, children = fixed.split(self, node)
+        values = [self._truth(child, facts, memo, fixed) for child in children]
+        if trues + sum(v is True for v in values) >= node.needed_true:
             return True
-        if sum(v is False for v in values) >= node.needed_false:
+        if falses + sum(v is False for v in values) >= node.needed_false:
             return False
         return None
 
@@ -75,7 +81,7 @@ class Probe:
 
     def trial(self, rule_id: str, fixed: "_Fixed", value: Any) -> bool | None:
         """outcome(rule_id, {**fixed.known, fixed.fact: value}), evaluating again only the parts of the
-        conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers)."""
+        conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers); see Trials."""
         return self._outcome(self.rules[rule_id], {**fixed.known, fixed.fact: value}, {}, True, fixed)
 
     def depends_on(self, node: logic.Node) -> frozenset[str]:
@@ -128,15 +134,22 @@ def candidates(fact: Fact, probe: Probe) -> list[Any]:
     return out
 
 
-class _Fixed:
-    """The known facts of a trial and the fact being tried: the truths of the nodes that fact cannot
-    reach, evaluated once on the known facts (per probe) and reused for every trial value."""
+class Trials:
+    """Rule outcomes with one more fact tried on fixed known facts, many times: `outcome(probe, rule_id,
+    fact, value)` == `probe.outcome(rule_id, {**known, fact: value})`. The truths of nodes on the known
+    facts are evaluated once and shared by every tried fact and value."""
 
-    def __init__(self, known: dict[str, Any], fact: str):
+    def __init__(self, known: dict[str, Any]):
         self.known = known
-        self.fact = fact
         self._truths: dict[tuple[int, int], bool | None] = {}
         self._memos: dict[int, dict[str, Any]] = {}
+        self._fixed: dict[str, _Fixed] = {}
+
+    def outcome(self, probe: Probe, rule_id: str, fact: str, value: Any) -> bool | None:
+        fixed = self._fixed.get(fact)
+        if fixed is None:
+            fixed = self._fixed[fact] = _Fixed(self, fact)
+        return probe.trial(rule_id, fixed, value)
 
     def truth(self, probe: Probe, node: logic.Node) -> bool | None:
         key = (id(probe), id(node))
@@ -146,18 +159,43 @@ class _Fixed:
         return self._truths[key]
 
 
+class _Fixed:
+    """The fact being tried against the known facts: a node it cannot reach has its truth on the known
+    facts (Trials), whatever the trial value, so only what it reaches is evaluated again per value."""
+
+    def __init__(self, known: Trials, fact: str):
+        self.base = known
+        self.known = known.known
+        self.fact = fact
+        self._splits: dict[tuple[int, int], tuple[int, int, list[logic.Node]]] = {}
+
+    def truth(self, probe: Probe, node: logic.Node) -> bool | None:
+        return self.base.truth(probe, node)
+
+    def split(self, probe: Probe, gate: logic.Gate) -> tuple[int, int, list[logic.Node]]:
+        """For a gate the tried fact reaches: how many of its other children are true and false on
+        the known facts, and the children it reaches (to evaluate per trial value)."""
+        key = (id(probe), id(gate))
+        found = self._splits.get(key)
+        if found is None:
+            reached = [c for c in gate.children if self.fact in probe.depends_on(c)]
+            others = [self.base.truth(probe, c) for c in gate.children if self.fact not in probe.depends_on(c)]
+            found = self._splits[key] = (sum(v is True for v in others), sum(v is False for v in others), reached)
+        return found
+
+
 def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], known: dict[str, Any],
          question_rules: dict[str, Iterable[str]], rule_docs: dict[str, str]) -> dict[str, tuple[int, int]]:
     """For each asked fact: (tier, number of the open rules one of its answers settles)."""
     out: dict[str, tuple[int, int]] = {}
+    trials = Trials(known)
     for fid, rules in question_rules.items():
         tier, settled = MORE, 0
-        fixed = _Fixed(known, fid)
         for rid in dict.fromkeys(rules):
             probe = probes[rule_docs[rid]]
             results = set()
             for v in candidates(facts_by_id[fid], probe):
-                results.add(probe.trial(rid, fixed, v))
+                results.add(trials.outcome(probe, rid, fid, v))
                 if True in results:  # nothing further can change this rule's tier or count
                     break
             if True in results:
