@@ -29,13 +29,16 @@ def key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _parsed(kb: knowledge.KnowledgeBase) -> knowledge.KnowledgeBase:
-    """Parse every condition now, so the cached entry holds them parsed."""
+def _storable(kb: knowledge.KnowledgeBase, root: Path) -> bool:
+    """Whether to store `kb`: only if no file changed while it loaded. Before it is stored, every
+    condition is parsed, so the entry holds them parsed (not done when nothing is stored)."""
+    if kb.version != knowledge.fingerprint(root)[:16]:
+        return False
     for doc in kb.documents.values():
         doc.scope_condition
         for rule in doc.rules:
             rule.condition, rule.defeater
-    return kb
+    return True
 
 
 def load(root: Path, loader: Callable[[Path], knowledge.KnowledgeBase]) -> knowledge.KnowledgeBase:
@@ -45,7 +48,7 @@ def load(root: Path, loader: Callable[[Path], knowledge.KnowledgeBase]) -> knowl
     def accept(value: object) -> bool:
         return isinstance(value, knowledge.KnowledgeBase) and value.root == root
 
-    kb = diskcache.fetch(diskcache.kind_for(KIND, root), lambda: key(root), lambda: _parsed(loader(root)), accept,
-                         keep=lambda kb: kb.version == knowledge.fingerprint(root)[:16])
+    kb = diskcache.fetch(diskcache.kind_for(KIND, root), lambda: key(root), lambda: loader(root), accept,
+                         keep=lambda kb: _storable(kb, root))
     knowledge.after_load(kb)  # the shared input words, as load() reads them
     return kb
