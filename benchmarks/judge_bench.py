@@ -27,7 +27,7 @@ import statistics
 import time
 from typing import Any, Callable
 
-from engine import comparisons, examples, knowledge, logic
+from engine import comparisons, examples, logic
 from engine.direct import evaluate_document
 from engine.judge import compiled, judge, prepare
 

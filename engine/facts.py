@@ -13,7 +13,7 @@ import difflib
 import re
 from typing import Any, Iterable
 
-from engine import logic, words as input_words
+from engine import words as input_words
 from engine.errors import HazardError
 from engine.knowledge import Sector
 from engine.model import Document, Fact
