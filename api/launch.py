@@ -37,12 +37,16 @@ def running_server(workers: int = 1, *, env: dict[str, str] | None = None, start
     /healthz answers, and stops it (SIGTERM, then SIGKILL) on exit.
 
     supervisor: "hazard" (`hazard serve`), or for the load benchmark's comparison "gunicorn"
-    (gunicorn with uvicorn workers and --reuse-port) or "uvicorn" (uvicorn's own --workers).
+    (gunicorn with uvicorn workers and --reuse-port), "uvicorn" (uvicorn's own --workers) or
+    "trivial" (benchmarks/trivial_app.py: a fixed judgement under hazard serve's supervisor).
     extra: more `hazard serve` options. log: when a list, the server's output is appended to it on exit."""
     port = free_port()
     if supervisor == "gunicorn":
         cmd = [sys.executable, "-m", "gunicorn", "-k", "api.gunicorn_worker.Worker", "-w", str(workers),
                "--reuse-port", "-b", f"{HOST}:{port}", "--log-level", "warning", "api.server:create_app()"]
+    elif supervisor == "trivial":  # benchmarks/trivial_app.py: a trivial app under hazard serve's supervisor
+        script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "trivial_app.py")
+        cmd = [sys.executable, script, "--port", str(port), "--workers", str(workers)]
     elif supervisor == "uvicorn":
         cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.server:create_app", "--host", HOST,
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]

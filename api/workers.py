@@ -112,8 +112,8 @@ def _worker(host: str, port: int, options: dict[str, Any], state: Any) -> None:
     global STATE
     STATE = state
     sock = worker_socket(host, port)
-    config = uvicorn.Config("api.server:create_app", factory=True, host=host, port=port,
-                           **protocol.uvicorn_options(), **options)
+    app = options.pop("app", "api.server:create_app")  # another factory only for benchmarks/trivial_app.py
+    config = uvicorn.Config(app, factory=True, host=host, port=port, **protocol.uvicorn_options(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -3,7 +3,10 @@ judgements (POST /v1/judgements) at 1, 8 and 32 concurrent clients, against `haz
 1 and 2 worker processes. Loopback only; every measurement is bounded in time and in requests,
 and the servers are stopped at the end.
 
-    python benchmarks/load_api.py [--seconds 5] [--workers 1 2] [--clients 1 8 32]
+    python benchmarks/load_api.py [--seconds 5] [--workers 1 2] [--clients 1 8 32] [--supervisor hazard trivial]
+
+Beside `hazard serve`, a trivial FastAPI app returning a fixed judgement under the same supervisor
+(benchmarks/trivial_app.py) gives the HTTP floor; the ratio of the two is printed.
 
 The load generator is a minimal asyncio HTTP/1.1 keep-alive client (one connection per client) in
 one process, so it is cheap next to the server; it shares the machine's cores with the server,
@@ -146,9 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each measurement (default 5)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--supervisor", nargs="+", default=["hazard"], choices=["hazard", "gunicorn", "uvicorn"],
-                        help="process manager(s) to compare: hazard serve (own, one SO_REUSEPORT socket per "
-                             "worker), gunicorn with uvicorn workers and --reuse-port, uvicorn --workers")
+    parser.add_argument("--supervisor", nargs="+", default=["hazard", "trivial"],
+                        choices=["hazard", "trivial", "gunicorn", "uvicorn"],
+                        help="what to serve and how: hazard serve (own, one SO_REUSEPORT socket per worker), a "
+                             "trivial FastAPI app returning a fixed judgement under the same supervisor "
+                             "(benchmarks/trivial_app.py, the HTTP floor), gunicorn with uvicorn workers and "
+                             "--reuse-port, uvicorn --workers")
     parser.add_argument("--mixed", action="store_true",
                         help="also: one-fact judgements (2 clients) while 8 clients send maximal batches")
     args = parser.parse_args(argv)
@@ -179,6 +185,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{sup:>10} {workers:>7} {clients:>7} {r['requests']:>9} {r['rps']:>8.0f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
               f" {r['non_200']:>7} {ratio:>10.2f}x {r['rps'] / base:>8.2f}x {r['client_cpu']:>9.0%}  {r['spread']}")
     print("\nclient CPU: the load generator's share of one core; near 100 % it, not the server, sets the pace.")
+    floor = {(w, c): r for s, w, c, r in rows if s == "trivial"}
+    if floor:
+        print("\nagainst the trivial app (same supervisor, workers and clients): req/s ratio, p99 ms")
+        for sup, workers, clients, r in rows:
+            if sup != "trivial" and (workers, clients) in floor:
+                t = floor[(workers, clients)]
+                print(f"  {sup} workers={workers} clients={clients:>2}: {r['rps'] / t['rps']:.2f}x "
+                      f"({r['rps']:.0f} vs {t['rps']:.0f} req/s), p99 {r['p99']:.1f} vs {t['p99']:.1f} ms")
     if args.mixed:
         for sup in args.supervisor:
             workers = max(args.workers)

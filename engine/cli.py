@@ -16,8 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine import catalog, knowledge, render, strictjson
+from engine import strictjson
 from engine.errors import EngineError, HazardError, KnowledgeError
+
+# The knowledge base, its models and the renderers (pydantic) are imported by the sub-commands that
+# use them, after main() has configured pydantic (see _pydantic_without_plugins).
 
 # Exit codes (documented in README): 0 done, 1 internal error (a bug; HAZARD_DEBUG=1 shows the trace),
 # 2 a user mistake (bad option, file, value), 3 a broken knowledge base, 4 the rule engine failed,
@@ -117,11 +120,15 @@ def cmd_judge(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json(indent=2, exclude_none=True))
     else:
+        from engine import render
+
         print(render.judgement(result))
     return 0
 
 
 def cmd_criteria(args: argparse.Namespace) -> int:
+    from engine import catalog, knowledge, render
+
     kb = knowledge.default()
     if args.sector and args.sector not in kb.sectors:
         raise HazardError("unknown_sector", f"未知行业“{args.sector}”；可选：{'、'.join(kb.sectors)}", "sector")
@@ -135,6 +142,8 @@ def cmd_criteria(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from engine import catalog, knowledge, render
+
     kb = knowledge.default()
     found = kb.rules.get(args.rule_id)
     if found is None:
@@ -145,6 +154,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_vocabulary(args: argparse.Namespace) -> int:
+    from engine import catalog, knowledge, render
+
     kb = knowledge.default()
     if args.sector not in kb.sectors:
         raise HazardError("unknown_sector", f"未知行业“{args.sector}”；可选：{'、'.join(kb.sectors)}", "sector")
@@ -154,18 +165,22 @@ def cmd_vocabulary(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Load, validate and compile every knowledge file; print what is there."""
+    from engine import knowledge
     from engine.judge import prepare
 
     from engine.compiler import register_all
     from engine.routing.cli import check as check_routes
 
-    kb = knowledge.load(args.path) if args.path else knowledge.default()
-    if not kb.sectors:
-        raise KnowledgeError(str(kb.root), "目录中没有任何行业（须有 <行业>/vocabulary.yaml）；请检查 --path")
-    prepare(kb)
-    register_all()  # exactly as the server: every ruleset registered with durable_rules' C engine
-    if args.path is None or Path(args.path).resolve() == knowledge.DEFAULT_ROOT.resolve():
-        check_routes(kb)  # the routing data belongs to the shipped knowledge base
+    from engine import diskcache
+
+    with diskcache.bypass():  # the files themselves are checked, never a cached result
+        kb = knowledge.load(args.path) if args.path else knowledge.default()
+        if not kb.sectors:
+            raise KnowledgeError(str(kb.root), "目录中没有任何行业（须有 <行业>/vocabulary.yaml）；请检查 --path")
+        prepare(kb)
+        register_all()  # exactly as the server: every ruleset registered with durable_rules' C engine
+        if args.path is None or Path(args.path).resolve() == knowledge.DEFAULT_ROOT.resolve():
+            check_routes(kb)  # the routing data belongs to the shipped knowledge base
     for sector in kb.sectors.values():
         for d in sector.documents:
             encoded = sum(c.status == "encoded" for c in d.clauses)
@@ -240,7 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _pydantic_without_plugins() -> None:
+    """The `hazard` command uses no pydantic plugins, and looking for them scans the entry points of
+    every installed distribution when the first model is built (50–80 ms of each start). An
+    explicit PYDANTIC_DISABLE_PLUGINS in the environment is kept."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _pydantic_without_plugins()
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)

@@ -19,6 +19,7 @@ import itertools
 import threading
 from decimal import ROUND_FLOOR, Decimal
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Callable, Iterator
 
 import durable.lang
@@ -83,10 +84,45 @@ class CompiledRule:
     scope: CNode | None
 
 
+class RuleOutcomes(Mapping):
+    """rule id -> outcome (True / False / None = open) for every rule of a document, without
+    building an entry per rule: the outcomes of the rulesets that ran, None for every other rule
+    of `ids`. Reading one outcome costs a dictionary look-up whatever the size of the document."""
+
+    __slots__ = ("ids", "ran")
+
+    def __init__(self, ids: dict[str, int], ran: dict[str, bool | None] | None = None):
+        self.ids = ids  # every rule id of the document (-> its position), shared, never mutated
+        self.ran = {} if ran is None else ran  # the rules of the rulesets that ran
+
+    def __getitem__(self, rule_id: str) -> bool | None:
+        if rule_id in self.ran:
+            return self.ran[rule_id]
+        if rule_id in self.ids:
+            return None
+        raise KeyError(rule_id)
+
+    def get(self, rule_id: str, default: Any = None) -> Any:
+        out = self.ran.get(rule_id, default)
+        return None if out is None and rule_id in self.ids else out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self.ids
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 @dataclass
 class RunResult:
     truth: dict[str, bool]  # node id -> settled truth (absent: unknown)
-    rules: dict[str, bool | None]
+    rules: Mapping[str, bool | None]  # every rule of the run's rulesets (a RuleOutcomes for a document)
     derived: dict[str, bool]
 
 
@@ -291,12 +327,27 @@ class CompiledDocument:
         by_id = {r.rule.id: r for chunk in self.chunks for r in chunk.rules}
         self.rules: list[CompiledRule] = [by_id[r.id] for r in doc.rules]
         self.facts_used = set().union(*(chunk.facts_used for chunk in self.chunks))
+        self.rule_ids = {r.rule.id: i for i, r in enumerate(self.rules)}
+        # fact -> the rulesets (per stratum) where a value of it can settle something: those testing
+        # it other than as their document's scope alone. A ruleset reached by no known fact is not
+        # run: its rules stay open, exactly what _Ruleset.run answers for it (see run)
+        self.reached_by: dict[str, list[set[int]]] = {}
+        for level, stratum in enumerate(self.strata):
+            for i, chunk in enumerate(stratum):
+                for fact in chunk.facts_used - chunk.scope_facts:
+                    self.reached_by.setdefault(fact, [set() for _ in self.strata])[level].add(i)
+        self.scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope else set()
         self.derivers = {r.rule.then.fact: r for r in self.rules if r.rule.then.kind == "derive"}
         scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope else set()
         # the facts that can bear on each rule's situation or exclusion (not its scope): a case
         # giving none of them is not judged against that rule
         self.touching = {r.rule.id: self._touching([r.when] + ([r.unless] if r.unless else [])) - scope_facts
                          for r in self.rules}
+        touched: dict[str, list[int]] = {}  # fact -> positions of the rules it touches (inverse of touching)
+        for position, r in enumerate(self.rules):
+            for fact in self.touching[r.rule.id]:
+                touched.setdefault(fact, []).append(position)
+        self.touched_by = {fact: tuple(positions) for fact, positions in touched.items()}
 
     def _touching(self, nodes: list[CNode]) -> set[str]:
         out: set[str] = set()
@@ -317,16 +368,38 @@ class CompiledDocument:
     def chunks(self) -> list[_Ruleset]:
         return [chunk for stratum in self.strata for chunk in stratum]
 
+    def _reached(self, level: int, known: dict[str, Any]) -> list[_Ruleset]:
+        """The rulesets of stratum `level` that can settle anything on `known`, in order.
+
+        _Ruleset.run settles nothing when no fact it tests is known, or only its document's scope
+        facts, that scope not false and given as values (not comparison outcomes). Those are
+        skipped here via the index, so the work grows with the facts given, not with the rule base;
+        when the scope is false or given as an outcome, every ruleset testing a known fact runs."""
+        stratum = self.strata[level]
+        scope_open = not self.scope_facts or (
+            not any(isinstance(known.get(f), logic.Outcome) for f in self.scope_facts)
+            and logic.evaluate(self.doc.scope_condition, known) is not False)
+        if scope_open:
+            found: set[int] = set()
+            for fact, value in known.items():
+                if value is not None and fact in self.reached_by:
+                    found |= self.reached_by[fact][level]
+        else:
+            found = {i for i, chunk in enumerate(stratum)
+                     if any(known.get(f) is not None for f in chunk.facts_used)}
+        return [stratum[i] for i in sorted(found)]
+
     def run(self, facts: dict[str, Any]) -> RunResult:
+        """Rule outcomes, node truths and derived facts for one case (typed facts by id)."""
         known = dict(facts)
         given = set(facts)
-        result = RunResult({}, {}, {})
-        for stratum in self.strata:
+        result = RunResult({}, RuleOutcomes(self.rule_ids), {})
+        for level in range(len(self.strata)):
             new: dict[str, bool] = {}
-            for chunk in stratum:
+            for chunk in self._reached(level, known):
                 part = chunk.run(known, given)
                 result.truth.update(part.truth)
-                result.rules.update(part.rules)
+                result.rules.ran.update(part.rules)
                 new.update(part.derived)
             result.derived.update(new)
             known.update(new)

@@ -13,7 +13,7 @@ import difflib
 import re
 from typing import Any, Iterable
 
-from engine import logic, words as input_words
+from engine import words as input_words
 from engine.errors import HazardError
 from engine.knowledge import Sector
 from engine.model import Document, Fact
@@ -149,20 +149,21 @@ def parse_facts(sector: Sector, raw: dict[str, Any], prefix: str = "facts") -> d
 # ---- editions ---------------------------------------------------------------------------------
 
 def facts_used(doc: Document) -> set[str]:
-    """Every fact a document tests (rules, defeaters, scope) or derives."""
-    used: set[str] = set()
-    for rule in doc.rules:
-        for node in [rule.condition] + ([rule.defeater] if rule.unless is not None else []):
-            used |= {leaf.fact for leaf in logic.leaves(node)}
-        if rule.then.kind == "derive" and rule.then.fact:
-            used.add(rule.then.fact)
-    if doc.scope is not None:
-        used |= {leaf.fact for leaf in logic.leaves(doc.scope_condition)}
-    return used
+    """Every fact a document tests (rules, defeaters, scope) or derives (both sets computed once
+    per document: engine.model.Document)."""
+    return set(doc.used_facts)
 
 
 def edition_links(sector: Sector) -> dict[str, list[tuple[str, str]]]:
-    """fact id -> [(linked fact id, "same_as" | "replaced_by" | "replaces")], both directions."""
+    """fact id -> [(linked fact id, "same_as" | "replaced_by" | "replaces")], both directions.
+    Built once per sector (again if its number of facts changes); callers must not mutate it."""
+    hit = sector.memo.get("edition_links")
+    if hit is None or hit[0] != len(sector.facts):
+        hit = sector.memo["edition_links"] = (len(sector.facts), _edition_links(sector))
+    return hit[1]
+
+
+def _edition_links(sector: Sector) -> dict[str, list[tuple[str, str]]]:
     links: dict[str, list[tuple[str, str]]] = {}
     for fact in sector.facts.values():
         if fact.same_as:
@@ -248,7 +249,8 @@ def translate_editions(sector: Sector, facts: dict[str, Any], docs_in_force: Ite
     with no link are left as they are (the caller warns about facts no document uses).
     """
     docs = list(docs_in_force)
-    used: set[str] = set().union(*(facts_used(d) for d in docs)) if docs else set()
+    sets = [d.used_facts for d in docs]  # each computed once per document
+    used = sets[0] if len(sets) == 1 else frozenset().union(*sets)
     numbers = "、".join(d.number for d in docs)
     links = edition_links(sector)
     out = dict(facts)

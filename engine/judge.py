@@ -265,6 +265,24 @@ def situation_facts(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -
     return out
 
 
+_relevance_cache: dict[tuple[str, str], tuple[dict[str, tuple[int, ...]], int]] = {}
+
+
+def _relevance_index(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -> tuple[dict[str, tuple[int, ...]], int]:
+    """For a document: fact -> positions (in cdoc.rules) of the rules whose situation it reaches
+    (situation_facts, inverted), and the number of its major-hazard rules. Built once per rule base."""
+    key = (kb.version, cdoc.doc.id)
+    if key not in _relevance_cache:
+        by_fact: dict[str, list[int]] = {}
+        touching = situation_facts(kb, sector, cdoc)
+        for position, r in enumerate(cdoc.rules):
+            for fid in touching[r.rule.id]:
+                by_fact.setdefault(fid, []).append(position)
+        majors = sum(r.rule.then.kind == "major_hazard" for r in cdoc.rules)
+        _relevance_cache[key] = ({k: tuple(v) for k, v in by_fact.items()}, majors)
+    return _relevance_cache[key]
+
+
 def _reaches(ctx: _Context, r: CompiledRule, given: set[str]) -> bool:
     """Whether a given (non-context) fact bears on the open rule `r` through a condition that is not
     false: directly, or through a derived fact that is not concluded false."""
@@ -335,13 +353,29 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
         derived.update(ctx.run.derived)
         touching = situation_facts(kb, sector, cdoc)
         stated = facts.keys() - implied  # an implied fact is context: it never makes a rule part of the finding
+        by_fact, majors = _relevance_index(kb, sector, cdoc)
+        # the rules to look at: those a given fact is relevant to and those of the rulesets that ran;
+        # every other rule is open and irrelevant, so it only keeps a major hazard possible
+        positions: set[int] = set()
+        for fid in facts:
+            positions.update(by_fact.get(fid, ()))
+        ran = getattr(ctx.run.rules, "ran", ctx.run.rules)
+        positions.update(cdoc.rule_ids[rid] for rid in ran)
         lead_ins = _lead_in_facts(kb, cdoc, touching)
-        named_items = {_article(r.rule.clause) for r in cdoc.rules if r.rule.then.kind != "derive"
-                       and lead_ins.get(_article(r.rule.clause)) and (touching[r.rule.id] & stated) - lead_ins[_article(r.rule.clause)]}
-        for r in cdoc.rules:
+        named_items: set[str] = set()  # articles with a lead-in where the finding names one of the items
+        if lead_ins:
+            for position in positions:
+                other = cdoc.rules[position].rule
+                common = lead_ins.get(_article(other.clause))
+                if other.then.kind != "derive" and common and (touching[other.id] & stated) - common:
+                    named_items.add(_article(other.clause))
+        seen_majors = 0
+        for position in sorted(positions):
+            r = cdoc.rules[position]
             rule = r.rule
             if rule.then.kind == "derive":
                 continue
+            seen_majors += rule.then.kind == "major_hazard"
             rule_docs[rule.id] = doc.id
             relevant = not touching[rule.id].isdisjoint(stated)
             outcome = ctx.run.rules.get(rule.id)
@@ -398,6 +432,8 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
             for part in ([r.scope] if r.scope is not None else []) + parts:
                 for fact in _unknown_facts(ctx, part, seen):
                     question_rules.setdefault(fact, []).append(rule.id)
+        if seen_majors < majors:  # a major-hazard rule not looked at is open
+            major_possible = True
     return dict(hazards=hazards, violations=violations, not_met=not_met, open_rules=open_rules,
                 question_rules=question_rules, derived=derived, notes=notes, contexts=contexts,
                 rule_docs=rule_docs, major_possible=major_possible, open_violations=open_violations)
@@ -530,7 +566,7 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
         for doc in encoded:
             ctx = parts["contexts"][doc.id]
             for rid in _pointed(ctx, facts):
-                rule = ctx.cdoc.doc.rules[[r.id for r in ctx.cdoc.doc.rules].index(rid)]
+                rule = ctx.cdoc.rules[ctx.cdoc.rule_ids[rid]].rule
                 parts["not_met"].append(_not_met(doc, rule, ["检查已完成：未报告该情形的事实，视为未发现"]))
     elif not parts["major_possible"]:
         # every major-hazard rule in force came out false (e.g. out of its document's scope), or there
@@ -620,6 +656,7 @@ def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], 
     enforced: not made -> the first situation, made -> the second). Returns the findings, one per
     concluding rule, and a note saying so; None when no such fact."""
     docs = {d.id: d for d in encoded}
+    trials = qrank.Trials(facts)  # probe.outcome(rid, {**facts, fid: v}), sharing what fid cannot reach
     for fid in candidates_facts:
         fact = sector.facts[fid]
         by_value: dict[Any, str] = {}
@@ -629,14 +666,14 @@ def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], 
             probe = _probe(kb, doc)
             tried = qrank.candidates(fact, probe)
             values += [v for v in tried if v not in values]
-            for r in ctx.cdoc.rules:
+            for position in ctx.cdoc.touched_by.get(fid, ()):  # the rules `fid` touches, in rule order
+                r = ctx.cdoc.rules[position]
                 rid = r.rule.id
-                if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(rid) is False \
-                        or fid not in ctx.cdoc.touching[rid]:
+                if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(rid) is False:
                     continue
                 rule_docs.setdefault(rid, doc.id)
                 for v in tried:
-                    if v not in by_value and probe.outcome(rid, {**facts, fid: v}) is True:
+                    if v not in by_value and trials.outcome(probe, rid, fid, v) is True:
                         by_value[v] = rid
         if not values or any(v not in by_value for v in values):
             continue
@@ -665,12 +702,12 @@ def _pointed(ctx: _Context, facts: dict[str, Any]) -> dict[str, int]:
     document's scope, directly or through the facts a derived fact is concluded from, with how many
     given facts each tests: where a finding of context only points to."""
     out = {}
-    for r in ctx.cdoc.rules:
+    cdoc = ctx.cdoc
+    for position in sorted({p for fid in facts for p in cdoc.touched_by.get(fid, ())}):
+        r = cdoc.rules[position]
         if r.rule.then.kind != "major_hazard" or ctx.run.rules.get(r.rule.id) is False:
             continue
-        n = len(ctx.cdoc.touching[r.rule.id] & facts.keys())
-        if n:
-            out[r.rule.id] = n
+        out[r.rule.id] = len(cdoc.touching[r.rule.id] & facts.keys())
     return out
 
 
@@ -694,12 +731,9 @@ def _once(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _tests(doc: Document) -> set[str]:
-    """Every fact a document's rules or scope test."""
-    nodes = [r.condition for r in doc.rules] + [r.defeater for r in doc.rules if r.unless is not None]
-    if doc.scope is not None:
-        nodes.append(doc.scope_condition)
-    return {leaf.fact for node in nodes for leaf in logic.leaves(node)}
+def _tests(doc: Document) -> frozenset[str]:
+    """Every fact a document's rules or scope test (computed once per document)."""
+    return doc.tested_facts
 
 
 def unused_fact_warnings(sector: Sector, facts: dict[str, Any], applied: list[Document], as_of: dt.date,
@@ -707,12 +741,9 @@ def unused_fact_warnings(sector: Sector, facts: dict[str, Any], applied: list[Do
     """One warning for every given fact that no applied document tests: which fact, why it was not
     used (its document is not in force on `as_of`, or does not apply to the object, or no clause
     tests it) and, where the vocabulary links it, the matching fact of the edition in force."""
-    used: set[str] = set()
-    for doc in applied:
-        used |= _tests(doc)
     out = []
     for fid in facts:
-        if fid in used:
+        if any(fid in _tests(doc) for doc in applied):
             continue
         fact = sector.facts[fid]
         elsewhere = [d for d in sector.documents if d.status == "encoded" and fid in _tests(d)]

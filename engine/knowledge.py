@@ -37,15 +37,31 @@ class Sector:
     files: dict[str, str] = field(default_factory=dict)  # document id -> file path
     verdict_terms: dict[str, str] = field(default_factory=dict)  # the sector's own verdict words
 
+    # indexes built from the facts on first use (fact_by_name, engine.facts.edition_links), each
+    # with the number of facts it was built from: rebuilt if the vocabulary changes size
+    memo: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
+
     def fact_by_name(self, name: str) -> Fact | None:
-        """Find a fact by id or by its Chinese label."""
+        """Find a fact by id or by its Chinese label; failing both, by the label or id as typed
+        (ASCII brackets, full-width letters, spaces: engine.normalize.key), the first fact in
+        vocabulary order. Dictionary look-ups (indexes built on first use, rebuilt if the number
+        of facts changes), not scans of the vocabulary."""
         if name in self.facts:
             return self.facts[name]
-        found = next((f for f in self.facts.values() if f.label == name), None)
-        if found is None:  # as typed: ASCII brackets, full-width letters, spaces (engine.normalize)
+        hit = self.memo.get("names")
+        if hit is None or hit[0] != len(self.facts):
             from engine.normalize import key
-            wanted = key(name)
-            found = next((f for f in self.facts.values() if key(f.label) == wanted or key(f.id) == wanted), None)
+            labels = {f.label: f for f in reversed(self.facts.values())}  # the first of equal labels wins
+            typed: dict[str, Fact] = {}
+            for f in self.facts.values():
+                typed.setdefault(key(f.label), f)
+                typed.setdefault(key(f.id), f)
+            hit = self.memo["names"] = (len(self.facts), (labels, typed))
+        labels, typed = hit[1]
+        found = labels.get(name)
+        if found is None:
+            from engine.normalize import key
+            found = typed.get(key(name))
         return found
 
 
@@ -55,13 +71,26 @@ class KnowledgeBase:
     sectors: dict[str, Sector]
     version: str
 
+    _index: tuple[tuple[int, ...], dict[str, Document], dict[str, tuple[Document, Rule]]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def _indexes(self) -> tuple[dict[str, Document], dict[str, tuple[Document, Rule]]]:
+        """document id -> Document and rule id -> (Document, Rule), built once (rebuilt if a
+        sector's list of documents changes length). Callers must not mutate the dicts."""
+        shape = tuple(len(s.documents) for s in self.sectors.values())
+        if self._index is None or self._index[0] != shape:
+            documents = {d.id: d for s in self.sectors.values() for d in s.documents}
+            rules = {r.id: (d, r) for d in documents.values() for r in d.rules}
+            self._index = (shape, documents, rules)
+        return self._index[1], self._index[2]
+
     @property
     def documents(self) -> dict[str, Document]:
-        return {d.id: d for s in self.sectors.values() for d in s.documents}
+        return self._indexes()[0]
 
     @property
     def rules(self) -> dict[str, tuple[Document, Rule]]:
-        return {r.id: (d, r) for d in self.documents.values() for r in d.rules}
+        return self._indexes()[1]
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
@@ -338,14 +367,52 @@ def load(root: Path | str | None = None) -> KnowledgeBase:
     words_file = words.words_path(root)
     if words_file.exists():
         digest.update(words.WORDS_FILE.encode() + b"\0" + words_file.read_bytes())
+    kb = KnowledgeBase(root, sectors, digest.hexdigest()[:16])
+    after_load(kb)
+    return kb
+
+
+def after_load(kb: KnowledgeBase) -> None:
+    """What loading also does beyond the KnowledgeBase (again when it comes from engine.kbcache):
+    read and check the shared input words of its root (KnowledgeError if broken)."""
+    from engine import words
+
+    words_file = words.words_path(kb.root)
+    if words_file.exists():
         words.load(words_file)
-    return KnowledgeBase(root, sectors, digest.hexdigest()[:16])
+
+
+def fingerprint(root: Path) -> str:
+    """The SHA-256 (hex) over the files load() reads under `root`, the same bytes in the same order
+    as it hashes them: its first 16 digits are the rule-base version of a successful load."""
+    from engine import words
+
+    digest = hashlib.sha256()
+    for sector_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        if not (sector_dir / VOCABULARY_FILE).exists():
+            continue
+        for path in sorted(sector_dir.glob("*.yaml")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    words_file = words.words_path(root)
+    if words_file.exists():
+        digest.update(words.WORDS_FILE.encode() + b"\0" + words_file.read_bytes())
+    return digest.hexdigest()
+
+
+def _root() -> Path:
+    return Path(os.environ.get("HAZARD_KNOWLEDGE") or DEFAULT_ROOT)
 
 
 @lru_cache(maxsize=1)
 def default() -> KnowledgeBase:
-    """The knowledge base of this process, loaded once."""
-    return load()
+    """The knowledge base of this process, loaded once: from the disk cache of the validated
+    knowledge (engine.kbcache) when no knowledge file has changed, else loaded and checked."""
+    from engine import kbcache
+
+    root = _root()
+    if not root.is_dir():
+        return load(root)  # raises the KnowledgeError naming the missing directory
+    return kbcache.load(root, load)
 
 
 def documents_in_force(sector: Sector, day: dt.date) -> list[Document]:

@@ -16,7 +16,9 @@ from engine import logic
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a validator is built on first validation, so a process that reads the knowledge base
+    # from the disk cache (engine.kbcache) never builds the schemas of the knowledge models
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Fact(Strict):
@@ -245,8 +247,34 @@ class Document(Strict):
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.expires is None or day <= self.expires)
 
+    @cached_property
+    def clause_index(self) -> dict[str, Clause]:
+        """clause number -> clause (the first with that number; the loader rejects duplicates)."""
+        out: dict[str, Clause] = {}
+        for c in self.clauses:
+            out.setdefault(c.no, c)
+        return out
+
     def clause(self, no: str) -> Clause | None:
-        return next((c for c in self.clauses if c.no == no), None)
+        return self.clause_index.get(no)
+
+    @cached_property
+    def tested_facts(self) -> frozenset[str]:
+        """Every fact the document's rules (conditions and exceptions) or its scope test."""
+        nodes = [r.condition for r in self.rules] + [r.defeater for r in self.rules if r.unless is not None]
+        if self.scope is not None:
+            nodes.append(self.scope_condition)
+        return frozenset(leaf.fact for node in nodes for leaf in logic.leaves(node))
+
+    @cached_property
+    def derived_facts(self) -> frozenset[str]:
+        """Every fact the document's rules derive."""
+        return frozenset(r.then.fact for r in self.rules if r.then.kind == "derive" and r.then.fact)
+
+    @cached_property
+    def used_facts(self) -> frozenset[str]:
+        """Every fact the document tests or derives (tested_facts | derived_facts)."""
+        return self.tested_facts | self.derived_facts
 
 
 class Vocabulary(Strict):

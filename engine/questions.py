@@ -27,8 +27,9 @@ class Probe:
         self.doc = doc
         self.rules = {r.id: r for r in doc.rules}
         self.derivers = {r.then.fact: r for r in doc.rules if r.then.kind == "derive"}
+        self._deps: dict[int, frozenset[str]] = {}  # id(node) -> facts its truth can depend on
 
-    def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any]) -> Any:
+    def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> Any:
         if fact in facts:
             return facts[fact]
         rule = self.derivers.get(fact)
@@ -36,28 +37,37 @@ class Probe:
             return None
         if fact not in memo:
             memo[fact] = None  # guards against cycles (the loader rejects them anyway)
-            memo[fact] = self._outcome(rule, facts, memo, exception_ok=False)
+            memo[fact] = self._outcome(rule, facts, memo, False, fixed)
         return memo[fact]
 
-    def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any]) -> bool | None:
+    def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> bool | None:
+        if fixed is not None and fixed.fact not in self.depends_on(node):
+            return fixed.truth(self, node)  # the same whatever the trial value: evaluated once on the known facts
         if isinstance(node, logic.Leaf):
-            return node.truth(self._value(node.fact, facts, memo))
-        values = [self._truth(child, facts, memo) for child in node.children]
+            return node.truth(self._value(node.fact, facts, memo, fixed))
         if node.kind == "not":
-            return None if values[0] is None else not values[0]
-        if sum(v is True for v in values) >= node.needed_true:
+            value = self._truth(node.children[0], facts, memo, fixed)
+            return None if value is None else not value
+        if fixed is None:
+            trues = falses = 0
+            children: tuple[logic.Node, ...] | list[logic.Node] = node.children
+        else:  # the children the tried fact cannot reach are counted once (e.g. 20 elements of an at-least gate)
+            trues, falses, children = fixed.split(self, node)
+        values = [self._truth(child, facts, memo, fixed) for child in children]
+        if trues + sum(v is True for v in values) >= node.needed_true:
             return True
-        if sum(v is False for v in values) >= node.needed_false:
+        if falses + sum(v is False for v in values) >= node.needed_false:
             return False
         return None
 
-    def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool) -> bool | None:
+    def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool,
+                 fixed: "_Fixed | None" = None) -> bool | None:
         parts = []
         if self.doc.scope is not None:
-            parts.append(self._truth(self.doc.scope_condition, facts, memo))
-        parts.append(self._truth(rule.condition, facts, memo))
+            parts.append(self._truth(self.doc.scope_condition, facts, memo, fixed))
+        parts.append(self._truth(rule.condition, facts, memo, fixed))
         if rule.unless is not None:
-            unless = self._truth(rule.defeater, facts, memo)
+            unless = self._truth(rule.defeater, facts, memo, fixed)
             if unless is None and exception_ok and rule.unless_kind == "exception":
                 unless = False  # an unanswered 除外 exception does not withhold the conclusion
             parts.append(None if unless is None else not unless)
@@ -69,6 +79,30 @@ class Probe:
         """The rule's conclusion on `facts` (True: concluded, an unanswered exception aside)."""
         return self._outcome(self.rules[rule_id], facts, {}, exception_ok=True)
 
+    def trial(self, rule_id: str, fixed: "_Fixed", value: Any) -> bool | None:
+        """outcome(rule_id, {**fixed.known, fixed.fact: value}), evaluating again only the parts of the
+        conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers); see Trials."""
+        return self._outcome(self.rules[rule_id], {**fixed.known, fixed.fact: value}, {}, True, fixed)
+
+    def depends_on(self, node: logic.Node) -> frozenset[str]:
+        """The facts whose value can change `node`'s truth: those it tests and, for a derived fact
+        not given, the facts (and the scope) its deriving rule tests, transitively."""
+        found = self._deps.get(id(node))
+        if found is None:
+            if isinstance(node, logic.Leaf):
+                out = {node.fact}
+                rule = self.derivers.get(node.fact)
+                if rule is not None:
+                    self._deps[id(node)] = frozenset(out)  # guards against cycles (rejected by the loader)
+                    parts = [rule.condition] + ([rule.defeater] if rule.unless is not None else [])
+                    if self.doc.scope is not None:
+                        parts.append(self.doc.scope_condition)
+                    for part in parts:
+                        out |= self.depends_on(part)
+            else:
+                out = set().union(*(self.depends_on(child) for child in node.children))
+            found = self._deps[id(node)] = frozenset(out)
+        return found
 
     def thresholds(self, fact: str) -> tuple[float, ...]:
         """The numbers the document's conditions compare `fact` with."""
@@ -100,15 +134,70 @@ def candidates(fact: Fact, probe: Probe) -> list[Any]:
     return out
 
 
+class Trials:
+    """Rule outcomes with one more fact tried on fixed known facts, many times: `outcome(probe, rule_id,
+    fact, value)` == `probe.outcome(rule_id, {**known, fact: value})`. The truths of nodes on the known
+    facts are evaluated once and shared by every tried fact and value."""
+
+    def __init__(self, known: dict[str, Any]):
+        self.known = known
+        self._truths: dict[tuple[int, int], bool | None] = {}
+        self._memos: dict[int, dict[str, Any]] = {}
+        self._fixed: dict[str, _Fixed] = {}
+
+    def outcome(self, probe: Probe, rule_id: str, fact: str, value: Any) -> bool | None:
+        fixed = self._fixed.get(fact)
+        if fixed is None:
+            fixed = self._fixed[fact] = _Fixed(self, fact)
+        return probe.trial(rule_id, fixed, value)
+
+    def truth(self, probe: Probe, node: logic.Node) -> bool | None:
+        key = (id(probe), id(node))
+        if key not in self._truths:
+            memo = self._memos.setdefault(id(probe), {})
+            self._truths[key] = probe._truth(node, self.known, memo, None)
+        return self._truths[key]
+
+
+class _Fixed:
+    """The fact being tried against the known facts: a node it cannot reach has its truth on the known
+    facts (Trials), whatever the trial value, so only what it reaches is evaluated again per value."""
+
+    def __init__(self, known: Trials, fact: str):
+        self.base = known
+        self.known = known.known
+        self.fact = fact
+        self._splits: dict[tuple[int, int], tuple[int, int, list[logic.Node]]] = {}
+
+    def truth(self, probe: Probe, node: logic.Node) -> bool | None:
+        return self.base.truth(probe, node)
+
+    def split(self, probe: Probe, gate: logic.Gate) -> tuple[int, int, list[logic.Node]]:
+        """For a gate the tried fact reaches: how many of its other children are true and false on
+        the known facts, and the children it reaches (to evaluate per trial value)."""
+        key = (id(probe), id(gate))
+        found = self._splits.get(key)
+        if found is None:
+            reached = [c for c in gate.children if self.fact in probe.depends_on(c)]
+            others = [self.base.truth(probe, c) for c in gate.children if self.fact not in probe.depends_on(c)]
+            found = self._splits[key] = (sum(v is True for v in others), sum(v is False for v in others), reached)
+        return found
+
+
 def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], known: dict[str, Any],
          question_rules: dict[str, Iterable[str]], rule_docs: dict[str, str]) -> dict[str, tuple[int, int]]:
     """For each asked fact: (tier, number of the open rules one of its answers settles)."""
     out: dict[str, tuple[int, int]] = {}
+    trials = Trials(known)
     for fid, rules in question_rules.items():
         tier, settled = MORE, 0
         for rid in dict.fromkeys(rules):
             probe = probes[rule_docs[rid]]
-            results = {probe.outcome(rid, {**known, fid: v}) for v in candidates(facts_by_id[fid], probe)}
+            results = set()
+            for v in candidates(facts_by_id[fid], probe):
+                results.add(trials.outcome(probe, rid, fid, v))
+                if True in results:  # nothing further can change this rule's tier or count
+                    break
             if True in results:
                 tier = MAJOR
             elif False in results:

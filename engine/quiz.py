@@ -29,12 +29,10 @@ from engine.errors import HazardError
 from engine.facts import format_value
 from engine.knowledge import KnowledgeBase, Sector
 from engine.model import Document, Judgement, Rule
+from engine.quiz_kinds import KIND_ZH, MAX_COUNT  # noqa: F401 - also importable from here
 
 KINDS = ("verdict", "clause", "boundary", "question", "lead", "multi")
-KIND_ZH = {"verdict": "是否构成重大事故隐患", "clause": "依据哪一条", "boundary": "边界", "question": "还需核实什么",
-           "lead": "牵头部门", "multi": "多选"}
 LETTERS = "ABCDEFGH"
-MAX_COUNT = 200
 VERDICT_OPTIONS = ("major", "not_major", "insufficient")
 
 

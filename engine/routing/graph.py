@@ -4,9 +4,10 @@ which matter and stage a finding belongs to, department names, venues, channels.
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx is imported when a graph is built, not by judging with a cached router
+    import networkx as nx
 
 from engine.errors import HazardError, KnowledgeError
 from engine.routing.data import RoutingData
@@ -31,11 +32,23 @@ class Router:
                 if name in self.venue_names:
                     raise KnowledgeError(str(data.root / "venues.yaml"), f"场所名称“{name}”重复")
                 self.venue_names[name] = v
-        self.graph = self._build()
+        self._graph: nx.MultiDiGraph | None = self._build()  # builds and validates; raises KnowledgeError
         fallback = self.settings.fallback
         matter = Matter(id="unrouted", name="未配置路由的行业", order=10**6, basis=list(fallback.basis),
                         stages=[Stage(name="受理", lead=[fallback])], default_stage="受理")
         self.unrouted = (matter, matter.stages[0])
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The routing graph (networkx); rebuilt on first use by a router read from the disk cache."""
+        if self._graph is None:
+            self._graph = self._build()
+        return self._graph
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For the disk cache (engine.routing.lookup): everything but the graph, which only
+        validation and export use (the lookups read the routing data)."""
+        return {**self.__dict__, "_graph": None}
 
     # -- building and validating --
 
@@ -79,6 +92,8 @@ class Router:
                 raise KnowledgeError(file, f"{where}：事实条件须写成 {{fact: id, is: 值}} 或 {{fact: id, in: [..]}}")
 
     def _build(self) -> nx.MultiDiGraph:
+        import networkx as nx
+
         data, s = self.data, self.settings
         g = nx.MultiDiGraph(district=self.profile.district, profile=self.profile.id)
         for d in data.departments.values():
@@ -142,6 +157,8 @@ class Router:
         return g
 
     def _check_stage(self, g: nx.MultiDiGraph, m: Matter, st: Stage, snode: str, file: str) -> None:
+        import networkx as nx
+
         leads = [u for u, _, k in g.in_edges(snode, data="kind") if k == "leads"]
         if len(leads) != 1:
             names = "、".join(g.nodes[u]["name"] for u in leads) or "无"

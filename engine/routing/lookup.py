@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from engine import knowledge
+from engine import diskcache, knowledge
 from engine.errors import HazardError
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
@@ -213,15 +214,37 @@ def _summary(route: dict[str, Any], verdict: str) -> str:
 
 # ---- the module's surface ------------------------------------------------------------------
 
+def _cache_key(root: str, profile_dir: str | None, *extra: str) -> str:
+    """Disk-cache key (engine.diskcache) of routing data: the routing code, every file under the
+    routing folder and the operator profile folder (path and bytes), and `extra`."""
+    here = Path(__file__).resolve().parent
+    digest = diskcache.code_digest(sorted(here.glob("*.py")))
+    for folder in filter(None, (root, profile_dir)):
+        base = Path(folder).resolve()
+        digest.update(f"{base}\0".encode())
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update("\0".join(extra).encode())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=4)
 def _data(root: str, profile_dir: str | None = None) -> RoutingData:
-    return load_data(root, profile_dir or "")
+    """The routing data (validated when read), from the disk cache when no file changed."""
+    return diskcache.fetch(diskcache.kind_for("routing-data", root, profile_dir), lambda: _cache_key(root, profile_dir),
+                           lambda: load_data(root, profile_dir or ""), lambda v: isinstance(v, RoutingData))
 
 
 @lru_cache(maxsize=16)
 def _router(root: str, profile_dir: str | None, profile_id: str) -> Router:
-    data = _data(root, profile_dir)
-    return Router(data, load_profile(data, profile_id))
+    """The router of one profile; its graph is built and validated once per change of the routing
+    files, then the validated router comes from the disk cache (without the graph: Router.graph)."""
+    def build() -> Router:
+        data = _data(root, profile_dir)
+        return Router(data, load_profile(data, profile_id))
+
+    return diskcache.fetch(diskcache.kind_for(f"router-{profile_id}", root, profile_dir), lambda: _cache_key(root, profile_dir, profile_id), build,
+                           lambda v: isinstance(v, Router))
 
 
 def routing_data() -> RoutingData:

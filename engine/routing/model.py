@@ -14,7 +14,7 @@ VERDICTS = ("major", "not_major", "insufficient", "not_determined")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)  # built on first use (cached routers skip it)
 
     @model_validator(mode="before")
     @classmethod

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import HazardError
-from engine.spec import scan
 
 
 class _Selector:
@@ -32,6 +31,7 @@ class _Selector:
         self.selected = 0
 
     def wanted(self, item) -> bool:
+        from engine.spec import scan
         from engine.spec.plugin import SPEC
 
         a = self.args
@@ -95,6 +95,7 @@ def run(args: argparse.Namespace, out=None) -> int:
         import pytest_bdd  # noqa: F401
     except ImportError:
         raise HazardError("missing_test_tools", "运行场景需要测试依赖：python3 -m pip install -e '.[test]'", None) from None
+    from engine.spec import scan
     from engine.spec import steps as stepdefs
     from engine.spec.plugin import SPEC  # noqa: F401 - the plugin must import cleanly
 

@@ -1,0 +1,115 @@
+"""The disk cache of the validated knowledge base and routing (engine.diskcache, engine.kbcache):
+a warm entry is used instead of loading, any change to a knowledge file is seen, a corrupt entry is
+rebuilt, a broken knowledge file is reported and never cached, and answers do not change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine import kbcache, knowledge
+from engine.errors import KnowledgeError
+from engine.judge import judge
+
+CASE = {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨",
+        "充装使用万向管道充装系统": "否"}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("HAZARD_CACHE_DIR", str(folder))
+    monkeypatch.delenv("HAZARD_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    """A copy of the chemicals sector (and the shared words) as a knowledge root of its own."""
+    out = tmp_path / "knowledge"
+    shutil.copytree(knowledge.DEFAULT_ROOT / "chemicals", out / "chemicals")
+    shutil.copy(knowledge.DEFAULT_ROOT / "words.yaml", out / "words.yaml")
+    return out
+
+
+def counting(calls: list[Path]):
+    def loader(path: Path) -> knowledge.KnowledgeBase:
+        calls.append(path)
+        return knowledge.load(path)
+    return loader
+
+
+def test_second_load_comes_from_the_cache_and_judges_the_same(cache, root):
+    calls: list[Path] = []
+    first = kbcache.load(root, counting(calls))
+    second = kbcache.load(root, counting(calls))
+    assert calls == [root]  # loaded and validated once
+    assert len(list(cache.glob("knowledge-*.pickle"))) == 1
+    assert second is not first and second.version == first.version
+    assert judge("chemicals", CASE, None, kb=second).model_dump() == judge("chemicals", CASE, None, kb=first).model_dump()
+
+
+def test_a_changed_knowledge_file_is_loaded_again_and_replaces_the_entry(cache, root):
+    calls: list[Path] = []
+    before = kbcache.load(root, counting(calls))
+    path = root / "chemicals" / "CHEM-2017.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# a comment changes the bytes\n", encoding="utf-8")
+    after = kbcache.load(root, counting(calls))
+    assert len(calls) == 2 and after.version != before.version
+    assert len(list(cache.glob("knowledge-*.pickle"))) == 1  # the stale entry is gone
+
+
+def test_a_corrupt_entry_is_ignored_and_rebuilt(cache, root):
+    calls: list[Path] = []
+    kbcache.load(root, counting(calls))
+    (entry,) = cache.glob("knowledge-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    kb = kbcache.load(root, counting(calls))
+    assert len(calls) == 2 and kb.sectors["chemicals"].documents
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_a_broken_knowledge_file_is_reported_and_not_cached(cache, root):
+    path = root / "chemicals" / "CHEM-2017.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("fact: special_workers_certified", "fact: no_such_fact"),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="no_such_fact"):
+        kbcache.load(root, knowledge.load)
+    assert not list(cache.glob("knowledge-*.pickle")) if cache.exists() else True
+
+
+def test_cache_off_writes_nothing(cache, root, monkeypatch):
+    monkeypatch.setenv("HAZARD_CACHE", "off")
+    calls: list[Path] = []
+    kbcache.load(root, counting(calls))
+    kbcache.load(root, counting(calls))
+    assert len(calls) == 2 and not cache.exists()
+
+
+def test_an_unwritable_cache_directory_only_costs_speed(tmp_path, root, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("HAZARD_CACHE_DIR", str(blocker / "cache"))  # below a file: cannot be created
+    kb = kbcache.load(root, knowledge.load)
+    assert "chemicals" in kb.sectors
+
+
+def test_a_cached_router_routes_the_same_and_builds_its_graph_when_asked(cache):
+    from engine.routing import lookup
+
+    lookup._data.cache_clear()
+    lookup._router.cache_clear()
+    built = lookup.router()  # built, validated, written
+    lookup._data.cache_clear()
+    lookup._router.cache_clear()
+    cached = lookup.router()  # read back, without its graph
+    assert cached is not built and cached._graph is None
+    assert cached.graph.number_of_nodes() == built.graph.number_of_nodes()
+    kb = knowledge.default()
+    j = judge("chemicals", CASE, None, kb=kb)
+    assert lookup._route(cached, kb, "chemicals", j.verdict, j.facts, lookup._findings(j, kb), {}) == \
+        lookup._route(built, kb, "chemicals", j.verdict, j.facts, lookup._findings(j, kb), {})
+    lookup._data.cache_clear()
+    lookup._router.cache_clear()
