@@ -56,6 +56,12 @@ def _same_site(request: Request) -> None:
         raise HazardError("forbidden", "拒绝来自其他网站的提交", None, 403)
 
 
+async def _posted(request: Request) -> dict[str, str]:
+    """A form posted from this site (api.web_register's pages): the Origin check, then the body."""
+    _same_site(request)
+    return await _form(request)
+
+
 def _facts(text: str) -> dict[str, str]:
     """One `事实=取值` a line (＝ accepted); blank lines skipped; anything else is refused by line."""
     facts: dict[str, str] = {}
@@ -116,8 +122,7 @@ def mount(app: FastAPI, kb: KnowledgeBase, page: Callable[..., HTMLResponse]) ->
     @app.post("/register/login", include_in_schema=False)
     async def register_login(request: Request) -> Response:
         try:
-            _same_site(request)
-            key = (await _form(request)).get("key", "")
+            key = (await _posted(request)).get("key", "")
         except HazardError as exc:
             return login(request, exc.status, exc.message)
         try:
@@ -151,8 +156,7 @@ def mount(app: FastAPI, kb: KnowledgeBase, page: Callable[..., HTMLResponse]) ->
             return login(request, 401, "请先输入访问密钥")
         form: dict[str, str] = {}
         try:
-            _same_site(request)
-            form = await _form(request)
+            form = await _posted(request)
             if not form.get("unit_name"):
                 raise HazardError("missing_field", "请填写被检查单位名称", "unit_name")
             unit = {"name": form["unit_name"], "credit_code": form.get("credit_code") or None,
@@ -199,8 +203,7 @@ def mount(app: FastAPI, kb: KnowledgeBase, page: Callable[..., HTMLResponse]) ->
             return login(request, 401, "请先输入访问密钥")
         form: dict[str, str] = {}
         try:
-            _same_site(request)
-            form = await _form(request)
+            form = await _posted(request)
             action = form.get("action", "")
             version = form.get("version")
             data = {k: v for k, v in form.items() if k in FIELD_ZH and v}
