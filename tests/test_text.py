@@ -43,8 +43,11 @@ def accuracy():
 def test_labelled_set_has_400_sentences_over_every_sector(accuracy):
     import text_accuracy
     sectors = {text_accuracy.load(p)["sector"] for p in text_accuracy.DATA.glob("*.yaml")}
-    assert sectors == {"chemicals", "fireworks", "mines", "fire", "gas"}
+    assert sectors == {"chemicals", "fireworks", "mines", "fire", "gas", "industry_trade", "construction", "power",
+                       "special_equipment", "road_transport"}
     assert {"coal2020", "coal2026", "noncoal"} <= set(accuracy)
+    assert all(accuracy[s]["n"] >= 10 for s in ("industry_trade", "construction", "power", "special_equipment",
+                                               "road_transport"))
     assert sum(s["n"] for s in accuracy.values()) >= 400
 
 
