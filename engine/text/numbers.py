@@ -15,14 +15,26 @@ from engine.text import lexicon
 
 _DIGITS = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
 _CN = r"[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?"
-_UNITS = sorted((u for u in lexicon.UNITS if u != "百分之"), key=len, reverse=True)
-_UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 _COMPARE_RE = "|".join(re.escape(w) for w in sorted(lexicon.COMPARE, key=len, reverse=True))
 _APPROX_RE = "|".join(re.escape(w) for w in sorted(lexicon.APPROX, key=len, reverse=True))
-NUMBER_RE = re.compile(
-    rf"(?P<cmp>{_COMPARE_RE})?\s*(?P<approx>约|大约|大概|近|接近)?\s*"
-    rf"(?:(?P<pct>百分之)(?P<pnum>{_DIGITS}|{_CN})|(?P<num>{_DIGITS}|{_CN})\s*(?P<unit>{_UNIT_RE})?)"
-    rf"(?P<tail>\s*(?:左右|上下|多|余))?(?P<after>以上|以下)?")
+
+
+@lru_cache(maxsize=1)
+def number_re() -> re.Pattern:
+    """The number pattern. Unit spellings: the reader's own (lexicon.UNITS) and every spelling of the
+    shared input words (knowledge/words.yaml `units`: 千伏, 兆瓦, 微升/升 …), longest first, letters in
+    any case (MW, mw); the same words structured input accepts."""
+    from engine import words as input_words
+
+    spellings = {u for u in lexicon.UNITS if u != "百分之"}
+    for unit, table in input_words.load().units.items():
+        spellings.add(unit)
+        spellings.update(table)
+    unit_re = "|".join(re.escape(u) for u in sorted(spellings, key=len, reverse=True))
+    return re.compile(
+        rf"(?P<cmp>{_COMPARE_RE})?\s*(?P<approx>约|大约|大概|近|接近)?\s*"
+        rf"(?:(?P<pct>百分之)(?P<pnum>{_DIGITS}|{_CN})|(?P<num>{_DIGITS}|{_CN})\s*(?P<unit>{unit_re})?)"
+        rf"(?P<tail>\s*(?:左右|上下|多|余))?(?P<after>以上|以下)?", re.IGNORECASE)
 _APPROX_BEFORE = re.compile("约|大约|大概|接近|将近")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
@@ -30,12 +42,13 @@ _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 @dataclass(frozen=True)
 class Number:
     value: float
-    unit: str | None  # canonical (lexicon.UNITS values), None when no unit was written
+    unit: str | None  # canonical (lexicon.UNITS values, else as written), None when no unit was written
     start: int
     end: int
     text: str
     op: str = "="  # how the written number relates to the real one: = > >= < <=
     approximate: bool = False
+    written: str | None = None  # the unit as written (分: points or minutes, decided by the fact's unit)
 
 
 def _cn2an():
@@ -61,9 +74,10 @@ def to_float(text: str) -> float | None:
 def find_numbers(text: str) -> list[Number]:
     """Every number in `text` that carries a unit (or 百分之), or a digit string; with spans."""
     out: list[Number] = []
-    for m in NUMBER_RE.finditer(text):
+    for m in number_re().finditer(text):
         raw = m.group("pnum") or m.group("num")
-        unit = "%" if m.group("pct") else (lexicon.UNITS.get(m.group("unit")) if m.group("unit") else None)
+        written = "%" if m.group("pct") else m.group("unit")
+        unit = "%" if m.group("pct") else (lexicon.UNITS.get(written, written) if written else None)
         is_cn = not re.match(r"[0-9０-９]", raw)
         if is_cn and unit is None:
             continue  # a bare Chinese numeral ("一是", "统一") is not a measurement
@@ -79,12 +93,22 @@ def find_numbers(text: str) -> list[Number]:
                       or _APPROX_BEFORE.search(text[max(0, m.start() - 3):m.start()]))
         start = m.start("cmp") if m.group("cmp") else (m.start("approx") if m.group("approx") else m.start("pct") if m.group("pct") else m.start("num"))
         out.append(Number(value=value, unit=unit, start=start, end=m.end(), text=text[start:m.end()],
-                          op=op, approximate=approx))
+                          op=op, approximate=approx, written=written))
     return out
 
 
-def convert(value: float, unit: str | None, wanted: str | None) -> float | None:
-    """`value` in `unit` expressed in the vocabulary's unit `wanted`; None if not convertible."""
+def convert(value: float, unit: str | None, wanted: str | None, written: str | None = None) -> float | None:
+    """`value` in `unit` (written as `written`) expressed in the vocabulary's unit `wanted`; None if not
+    convertible. The shared input words' exact factors (knowledge/words.yaml) are tried first, then
+    the reader's own conversions (lexicon.CONVERT)."""
+    if wanted:
+        from engine import words as input_words
+
+        words = input_words.load()
+        for spelling in dict.fromkeys(x for x in (written, unit) if x):
+            factor = words.unit_factor(wanted, spelling)
+            if factor is not None:
+                return value * float(factor)
     wanted = lexicon.UNIT_ALIASES.get(wanted or "", wanted)
     unit = lexicon.UNIT_ALIASES.get(unit or "", unit)
     if wanted is None or unit is None or unit == wanted:
