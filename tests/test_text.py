@@ -364,3 +364,12 @@ def test_the_faster_path_search_segments_exactly_as_jieba_does():
     assert isinstance(ours, patterns.Tokenizer)
     differ = [t for t in texts if list(ours.cut(t, HMM=False)) != list(theirs.cut(t, HMM=False))]
     assert not differ, differ[:5]
+
+
+def test_a_negation_ends_at_ji_jiu_bian():
+    """"未经验收即投入使用": 未 negates 经验收, not 投入使用; 立即 is not a scope end ("未立即撤出")."""
+    r = judge_text("危大工程未经验收即投入使用。", sector="construction", as_of=dt.date(2026, 8, 1))
+    read = {e.label: e.value for e in r.extracted if e.confirmed}
+    assert read.get("危大工程已投入使用") == "是" and read.get("危大工程已验收合格") == "否", read
+    r = judge_text("采区回风巷甲烷浓度1.2%，未立即停止工作、撤出人员。", sector="mines", as_of=dt.date(2026, 8, 1))
+    assert any(e.label == "回风巷超限时已停工撤人并处理" and e.value == "否" for e in r.extracted), r.extracted

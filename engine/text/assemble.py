@@ -10,6 +10,7 @@ Confidence falls with gaps, hedges (疑似/可能), approximate numbers and corr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ CLAUSE_CUES = frozenset(lexicon.CLAUSE_NEGATION)
 CONFIRM = 0.7  # a fact below this confidence is proposed, not asserted
 MAX_GAP = 8  # characters allowed between two words of one pattern
 LOOKBACK = 6  # characters before the first word where a negation still applies
+_SCOPE_END = re.compile(lexicon.NEGATION_SCOPE_END)
 LOOKAHEAD = 6  # characters after the last word where a post-negation ("失效") still applies
 HARD = "。；;！!？?\n"
 SOFT = "，,、：:"
@@ -107,6 +109,8 @@ def _count_negations(cues, text, spans, lo, hi, trailing=False, others=(), name=
             ok = True  # the cue runs into a matched word ("不符合" + 符合…)
         elif kind == "pre" or (word in lead and e <= first):
             ok = (b <= s and s < last) or (trailing and last <= s <= last + 1)
+            if ok and e <= first and _SCOPE_END.search(text[e:first]):
+                ok = False  # "未经验收即投入使用": the negation ended before the words
         else:
             between = text[last:s]
             ok = (first < s and s < last) or (s >= last and s - last <= LOOKAHEAD and between.strip(CONNECT) == "")

@@ -28,6 +28,9 @@ CUE_CLASSES = [
     {"失效", "损坏", "停用", "关闭", "拆除", "摘除", "故障", "未投用", "未投入使用", "被拆除", "被摘除", "被关闭", "过期",
      "不能正常", "不能正常使用", "不能正常运行", "不能"},
 ]
+# A word that ends what a negation before it negates: "未经验收即投入使用" negates 经验收, not 投入使用
+# (即 of 立即/随即/当即/即使/即时 is not one; nor 就 of 成就/造就, 便 of 方便/以便/便于).
+NEGATION_SCOPE_END = r"(?<![立随当])即(?![使时刻])|(?<![成造迁])就(?!是)|(?<![方以顺])便(?![于利])"
 # Words a cue can be part of without negating anything (they are matched first and skipped).
 NOT_NEGATION = ["无误", "不断", "不仅", "无论", "不论", "不同", "未来", "毫无疑问", "并不是没有", "无关"]
 
