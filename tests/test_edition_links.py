@@ -22,7 +22,6 @@ BEFORE, AFTER = dt.date(2026, 3, 1), dt.date(2026, 8, 1)  # 令第4号 in force 
 SAME = [  # (COAL-2020 label, COAL-2026 label)
     ("单回路供电", "生产矿井单回路供电"),
     ("采掘作业地点单班作业人数超过国家有关限员规定的百分比", "单班作业人数超出限员规定的百分比"),
-    ("联络巷中的风墙、风门不符合规程造成风流短路", "联络巷风墙风门不符合规程造成风流短路"),
     ("超出采矿许可证载明的坐标控制范围进行开采", "超出采矿许可证坐标控制范围采煤或剥离"),
     ("超出采矿许可证载明的标高进行开采", "超出采矿许可证标高采煤或剥离"),
 ]
@@ -59,6 +58,16 @@ def test_a_2020_label_after_july_2026_is_carried_over():
     result = judge("mines", {"矿山类别": "煤矿", "采掘作业地点单班作业人数超过国家有关限员规定的百分比": "25%"}, AFTER)
     assert result.facts.get("shift_overstaff_pct") == 25.0
     assert any("单班作业人数超出限员规定的百分比" in w for w in result.warnings)
+
+
+def test_the_connection_roadways_of_the_two_editions_are_not_the_same_test():
+    """令第4号第八条（六）: 进、回风井之间和主要进、回风巷之间; 令第21号第八条（九）: 总进、总回风巷之间和
+    采（盘）区进、回风巷之间. A short circuit reported under one edition's wording is not carried over."""
+    old = MINES.fact_by_name("联络巷中的风墙、风门不符合规程造成风流短路")
+    new = MINES.fact_by_name("联络巷风墙风门不符合规程造成风流短路")
+    assert old.same_as is None and old.replaced_by == [new.id]
+    result = judge("mines", {"矿山类别": "煤矿", new.label: "是"}, BEFORE)
+    assert result.verdict == "insufficient" and old.id not in result.facts
 
 
 def test_replaced_by_is_named_never_translated():
