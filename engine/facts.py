@@ -172,6 +172,9 @@ def _edition_links(sector: Sector) -> dict[str, list[tuple[str, str]]]:
         for newer in fact.replaced_by:
             links.setdefault(fact.id, []).append((newer, "replaced_by"))
             links.setdefault(newer, []).append((fact.id, "replaces"))
+        if fact.carries_to:  # one way: carried over like same_as, named (never translated) the other way
+            links.setdefault(fact.id, []).append((fact.carries_to, "same_as"))
+            links.setdefault(fact.carries_to, []).append((fact.id, "replaces"))
     return links
 
 
@@ -180,14 +183,15 @@ def check_links(sector: Sector) -> list[str]:
     unknown facts, and same_as between facts that cannot carry the same value."""
     problems = []
     for fact in sector.facts.values():
-        for target_id, kind in [(fact.same_as, "same_as")] + [(t, "replaced_by") for t in fact.replaced_by]:
+        for target_id, kind in ([(fact.same_as, "same_as"), (fact.carries_to, "carries_to")]
+                                + [(t, "replaced_by") for t in fact.replaced_by]):
             if not target_id:
                 continue
             target = sector.facts.get(target_id)
             if target is None or target_id == fact.id:
                 problems.append(f"事实 {fact.id} 的 {kind} 指向不存在的事实 {target_id}")
                 continue
-            if kind == "same_as" and (target.type != fact.type or target.unit != fact.unit
+            if kind in ("same_as", "carries_to") and (target.type != fact.type or target.unit != fact.unit
                                       or set(fact.values or []) - set(target.values or [])):
                 problems.append(f"事实 {fact.id} same_as {target_id}：类型、单位或取值不一致，不能直接换用")
         for target_id, value in [*fact.implies.items(), *fact.implies_if_no.items()]:

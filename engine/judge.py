@@ -775,13 +775,13 @@ def _counterpart(sector: Sector, fact: Any, applied: list[Document]) -> Any:
     used: set[str] = set()
     for doc in applied:
         used |= _tests(doc)
-    for attr in ("same_as", "replaced_by"):
+    for attr in ("same_as", "carries_to", "replaced_by"):
         links = getattr(fact, attr, None)
         for link in ([links] if isinstance(links, str) else list(links or [])):
             if link in used and link in sector.facts:
                 return sector.facts[link]
     for other in sector.facts.values():  # linked from the other side
-        for attr in ("same_as", "replaced_by"):
+        for attr in ("same_as", "carries_to", "replaced_by"):
             links = getattr(other, attr, None)
             if fact.id in ([links] if isinstance(links, str) else list(links or [])) and other.id in used:
                 return other

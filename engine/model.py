@@ -50,6 +50,9 @@ class Fact(Strict):
     # replaced it (not the same test: named in the judgement's warning, never translated)
     same_as: Optional[str] = None
     replaced_by: list[str] = Field(default_factory=list)  # one id or a list (a fact split in two)
+    # one way only: this fact's value is carried over to that fact of another edition, never back
+    # (the newer test is narrower: a figure under it can only be lower than under the older one)
+    carries_to: Optional[str] = None
     # bool only: what stating this fact as true also states, because its label says so
     # ("生产矿井单回路供电"=是 states 矿井建设生产状态=生产矿井): fact id -> value, applied when not given
     implies: dict[str, Any] = Field(default_factory=dict)
@@ -85,6 +88,8 @@ class Fact(Strict):
             raise ValueError(f"事实 {self.id} 不是是否类事实，不能写 implies / implies_if_no")
         if self.same_as and self.replaced_by:
             raise ValueError(f"事实 {self.id} 不能同时写 same_as 与 replaced_by")
+        if self.carries_to and self.same_as:
+            raise ValueError(f"事实 {self.id} 不能同时写 same_as 与 carries_to")
         return self
 
 

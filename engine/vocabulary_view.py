@@ -158,6 +158,11 @@ def fact_lines(fact: Fact, sector: Sector) -> list[str]:
         [label.get(fact.same_as, fact.same_as)] if fact.same_as else [])
     if same:
         lines.append(f"      其他版本的同一事项：{'、'.join(same)}（按施行版本自动换用）")
+    if fact.carries_to:
+        lines.append(f"      其他版本的同一事项：{label.get(fact.carries_to, fact.carries_to)}（本事实的取值按施行版本换用到该事实，反向不换用）")
+    one_way = [label[f.id] for f in sector.facts.values() if f.carries_to == fact.id]
+    if one_way:
+        lines.append(f"      其他版本的对应事实：{'、'.join(one_way)}（其取值可换用到本事实；本事实不换用到它）")
     if fact.replaced_by:
         lines.append(f"      新版本对应事实：{'、'.join(label.get(x, x) for x in fact.replaced_by)}（判定标准不同，不自动换用）")
     older = [label[f.id] for f in sector.facts.values() if fact.id in f.replaced_by]

@@ -21,7 +21,6 @@ BEFORE, AFTER = dt.date(2026, 3, 1), dt.date(2026, 8, 1)  # 令第4号 in force 
 
 SAME = [  # (COAL-2020 label, COAL-2026 label)
     ("单回路供电", "生产矿井单回路供电"),
-    ("采掘作业地点单班作业人数超过国家有关限员规定的百分比", "单班作业人数超出限员规定的百分比"),
     ("超出采矿许可证载明的坐标控制范围进行开采", "超出采矿许可证坐标控制范围采煤或剥离"),
     ("超出采矿许可证载明的标高进行开采", "超出采矿许可证标高采煤或剥离"),
 ]
@@ -54,10 +53,15 @@ def test_a_2026_label_before_july_2026_is_judged_under_the_2020_edition():
     assert any("生产矿井单回路供电" in w and "单回路供电" in w for w in result.warnings)
 
 
-def test_a_2020_label_after_july_2026_is_carried_over():
-    result = judge("mines", {"矿山类别": "煤矿", "采掘作业地点单班作业人数超过国家有关限员规定的百分比": "25%"}, AFTER)
-    assert result.facts.get("shift_overstaff_pct") == 25.0
-    assert any("单班作业人数超出限员规定的百分比" in w for w in result.warnings)
+def test_a_one_way_link_carries_the_narrower_figure_back_but_not_forward():
+    """carries_to: 令第21号's 单班作业人数 leaves out 交接班期间 and 省级批准增加的人员, so its figure can only be
+    lower than 令第4号's; carried back (2026 label before July 2026) it can never make a false major hazard,
+    carried forward it could, so a 令第4号 figure after July 2026 is named, not translated."""
+    before = judge("mines", {"矿山类别": "煤矿", "单班作业人数超出限员规定的百分比": "25%"}, BEFORE)
+    assert before.facts.get("c20_shift_overstaff_pct") == 25.0 and before.verdict == "major"
+    after = judge("mines", {"矿山类别": "煤矿", "采掘作业地点单班作业人数超过国家有关限员规定的百分比": "25%"}, AFTER)
+    assert "shift_overstaff_pct" not in after.facts and after.verdict != "major"
+    assert any("单班作业人数超出限员规定的百分比" in w and "未自动换用" in w for w in after.warnings), after.warnings
 
 
 def test_the_connection_roadways_of_the_two_editions_are_not_the_same_test():
