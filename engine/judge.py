@@ -258,11 +258,22 @@ def situation_facts(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -
             else:
                 stack.extend(node.children)
         if not found:
-            # the situation is itself made of context facts (e.g. 甲、乙类仓库设置在地下室): they are the finding
+            # the situation is itself made of context facts (e.g. 甲、乙类仓库设置在地下室): they are the finding,
+            # when the finding states them all (one of them alone says what kind of place this is)
             found = {leaf.fact for leaf in logic.leaves(r.rule.condition)} - doc_scope
+            _context_only.setdefault(key, set()).add(r.rule.id)
         out[r.rule.id] = frozenset(found)
     _situation_cache[key] = out
     return out
+
+
+_context_only: dict[tuple[str, str], set[str]] = {}
+
+
+def context_only(kb: KnowledgeBase, sector: Sector, cdoc: CompiledDocument) -> frozenset[str]:
+    """The rules of a document whose situation is made only of context facts (see situation_facts)."""
+    situation_facts(kb, sector, cdoc)
+    return frozenset(_context_only.get((kb.version, cdoc.doc.id), ()))
 
 
 _relevance_cache: dict[tuple[str, str], tuple[dict[str, tuple[int, ...]], int]] = {}
@@ -362,6 +373,7 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
         ran = getattr(ctx.run.rules, "ran", ctx.run.rules)
         positions.update(cdoc.rule_ids[rid] for rid in ran)
         lead_ins = _lead_in_facts(kb, cdoc, touching)
+        pure_context = context_only(kb, sector, cdoc)
         named_items: set[str] = set()  # articles with a lead-in where the finding names one of the items
         if lead_ins:
             for position in positions:
@@ -378,6 +390,8 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
             seen_majors += rule.then.kind == "major_hazard"
             rule_docs[rule.id] = doc.id
             relevant = not touching[rule.id].isdisjoint(stated)
+            if relevant and rule.id in pure_context and not touching[rule.id] <= stated:
+                relevant = False  # "甲类厂房" alone does not make 6.4 (设在地下室) part of the finding
             outcome = ctx.run.rules.get(rule.id)
             if relevant and outcome is None:
                 # an open rule is part of the finding only where a given fact bears on it without being
