@@ -64,6 +64,15 @@ class Sector:
             found = typed.get(key(name))
         return found
 
+    def rule(self, rule_id: str) -> tuple[Document, Rule] | None:
+        """(document, rule) of this sector's rule `rule_id`, else None: a dictionary built on first
+        use (rebuilt if the number of documents changes), so a look-up does not need the whole
+        knowledge base's index (KnowledgeBase.rules, which loads every sector)."""
+        hit = self.memo.get("rules")
+        if hit is None or hit[0] != len(self.documents):
+            hit = self.memo["rules"] = (len(self.documents), {r.id: (d, r) for d in self.documents for r in d.rules})
+        return hit[1].get(rule_id)
+
 
 @dataclass
 class KnowledgeBase:
