@@ -189,7 +189,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `hazard` parser with every sub-command; with command="judge", the same parser with
+    only `hazard judge` (what main() builds when that is the command given: its options, help and
+    errors are the same, and the other sub-commands' modules are not imported)."""
     parser = argparse.ArgumentParser(prog="hazard", description="重大事故隐患判定（hazard-judge）")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -210,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="被检查单位（写入现场检查记录）")
     p.add_argument("--inspectors", help="检查人员（写入现场检查记录）")
     p.set_defaults(func=cmd_judge)
+    if command == "judge":
+        return parser
 
     from engine import cli_checklist
 
@@ -262,10 +267,22 @@ def _pydantic_without_plugins() -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line read by the full parser. For `hazard judge …` the judge-only parser reads
+    it (same options, help and errors, no other sub-command's module imported); what it leaves
+    unrecognised goes to the full parser, which reports it with its own usage line."""
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given[:1] == ["judge"]:
+        args, extra = build_parser("judge").parse_known_args(given)
+        if not extra:
+            return args
+    return build_parser().parse_args(given)
+
+
 def main(argv: list[str] | None = None) -> int:
     _pydantic_without_plugins()
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(argv)
         return args.func(args)
     except HazardError as exc:
         field = f"（字段：{exc.field}）" if exc.field else ""

@@ -98,3 +98,43 @@ def test_explain_prints_the_rule_in_chinese(capsys):
 def test_check_passes_on_the_embedded_knowledge(capsys):
     code, out, _ = run(capsys, "check")
     assert code == 0 and "知识库检查通过" in out and "CHEM-2017" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--fact", "a=b", "--as-of", "2026-06-01", "--json"],
+    ["judge", "--facts", "case.json", "--complete", "--all-questions", "--found-by", "消防救援", "--record", "r.docx"],
+    ["judge", "--checklist", "x.xlsx", "-o", "y.xlsx", "--unit", "某厂", "--inspectors", "张三"],
+    ["judge", "--text", "-", "--sheet", "s.csv"],
+    ["judge"],
+])
+def test_the_judge_only_parser_reads_judge_as_the_full_parser_does(argv):
+    assert vars(cli.build_parser("judge").parse_args(argv)) == vars(cli.build_parser().parse_args(argv))
+
+
+def _outcome(parse, argv, capsys):
+    try:
+        result = ("parsed", vars(parse(argv)))
+    except SystemExit as exc:
+        result = ("exit", exc.code)
+    except Exception as exc:  # e.g. HazardError from the --as-of reader
+        result = (type(exc).__name__, str(exc))
+    out = capsys.readouterr()
+    return result, out.out, out.err
+
+
+@pytest.mark.parametrize("argv", [["judge", "--help"], ["judge", "--as-of", "2026-13-01"], ["judge", "--bogus"],
+                                  ["judge", "extra"], ["judge", "--sector"], ["judge", "--sector", "gas", "-x", "1"],
+                                  ["judge", "--sector", "gas"]])
+def test_main_reads_judge_as_the_full_parser_does_with_the_same_help_and_errors(argv, capsys):
+    assert _outcome(cli.parse_args, argv, capsys) == _outcome(cli.build_parser().parse_args, argv, capsys)
+
+
+def test_main_builds_the_judge_only_parser_for_judge_alone(monkeypatch, capsys):
+    built = []
+    real = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: built.append(command) or real(command))
+    cli.main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--as-of", "2026-06-01"])
+    cli.main(["criteria", "--sector", "chemicals"])
+    with pytest.raises(SystemExit):  # the full parser reports what judge leaves over
+        cli.main(["judge", "--sector", "chemicals", "stray"])
+    assert built == ["judge", None, "judge", None]
