@@ -8,7 +8,9 @@ bytes but does not rebuild their objects. Its key covers the bytes of every file
 same bytes as the rule-base version), the knowledge root's path and the source of the modules that
 read and validate it: any change to a knowledge file or to that code makes a new entry. An entry
 whose sector bytes do not match their digests is rebuilt; a sector that still cannot be unpickled
-is taken from a fresh load() of the same version. Errors in the knowledge are never cached: load()
+is taken from a fresh load() of the same version. The entry also holds the shared input words
+(engine.words) as read when it was stored, used while words.yaml keeps the modification time and
+size it had before the key was computed over its bytes. Errors in the knowledge are never cached: load()
 raises KnowledgeError as without the cache.
 """
 
@@ -21,12 +23,14 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Callable
 
-from engine import diskcache, knowledge
+from engine import diskcache, knowledge, words
 from engine.errors import KnowledgeError
 from engine.knowledge import KnowledgeBase, Sector
 
 KIND = "knowledge"
-FORMAT = "sectors-1"  # the layout of an entry: (FORMAT, root, version, [(sector id, pickle, sha256 hex)])
+# the layout of an entry: (FORMAT, root, version, [(sector id, pickle, sha256 hex)], the shared input
+# words (engine.words.Words) or None when the root has no words file)
+FORMAT = "sectors-2"
 # the modules whose code decides what load() returns
 SOURCES = ("knowledge.py", "model.py", "logic.py", "words.py", "facts.py", "normalize.py", "numbers.py",
            "errors.py", "kbcache.py")
@@ -127,13 +131,15 @@ def _dump(kb: KnowledgeBase) -> tuple:
     for sector_id, sector in kb.sectors.items():
         blob = pickle.dumps(sector, protocol=pickle.HIGHEST_PROTOCOL)
         parts.append((sector_id, blob, hashlib.sha256(blob).hexdigest()))
-    return (FORMAT, kb.root, kb.version, parts)
+    words_file = words.words_path(kb.root)
+    return (FORMAT, kb.root, kb.version, parts, words.load(words_file) if words_file.exists() else None)
 
 
 def _intact(entry: object, root: Path) -> bool:
     """An entry of this layout, for `root`, whose every sector's bytes match their digest."""
-    if not (isinstance(entry, tuple) and len(entry) == 4 and entry[0] == FORMAT and entry[1] == root
-            and isinstance(entry[2], str) and isinstance(entry[3], list)):
+    if not (isinstance(entry, tuple) and len(entry) == 5 and entry[0] == FORMAT and entry[1] == root
+            and isinstance(entry[2], str) and isinstance(entry[3], list)
+            and (entry[4] is None or isinstance(entry[4], words.Words))):
         return False
     for part in entry[3]:
         if not (isinstance(part, tuple) and len(part) == 3 and isinstance(part[0], str) and isinstance(part[1], bytes)
@@ -146,8 +152,16 @@ def load(root: Path, loader: Callable[[Path], KnowledgeBase]) -> KnowledgeBase:
     """The knowledge base under `root`: cached when its key matches (its sectors unpickled on first
     access), else `loader(root)` (which validates it and raises KnowledgeError on a broken file),
     then cached if no file changed while it loaded."""
+    words_file = words.words_path(root)
+    try:  # taken before the key hashes the file: an entry's words are seeded only for this state of it
+        words_stat = words_file.stat()
+    except OSError:
+        words_stat = None
+
     def restore(entry: tuple) -> KnowledgeBase:
-        _, cached_root, version, parts = entry
+        _, cached_root, version, parts, cached_words = entry
+        if cached_words is not None and words_stat is not None:
+            words.seed(words_file, words_stat, cached_words)  # after_load below then reads no YAML
         fresh: list[KnowledgeBase] = []
 
         def fallback(sector_id: str) -> Sector:
@@ -162,5 +176,5 @@ def load(root: Path, loader: Callable[[Path], KnowledgeBase]) -> KnowledgeBase:
     kb = diskcache.fetch(diskcache.kind_for(KIND, root), lambda: key(root), lambda: loader(root),
                          lambda entry: _intact(entry, root), keep=lambda kb: _storable(kb, root), dump=_dump,
                          restore=restore)
-    knowledge.after_load(kb)  # the shared input words, as load() reads them
+    knowledge.after_load(kb)  # the shared input words, as load() reads them (seeded from the entry)
     return kb
