@@ -260,11 +260,28 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _no_plugins() -> tuple:
+    return ()
+
+
 def _pydantic_without_plugins() -> None:
     """The `hazard` command uses no pydantic plugins, and looking for them scans the entry points of
     every installed distribution when the first model is built (50–80 ms of each start). An
-    explicit PYDANTIC_DISABLE_PLUGINS in the environment is kept."""
+    explicit PYDANTIC_DISABLE_PLUGINS in the environment is kept.
+
+    With every plugin disabled ("__all__"), pydantic's plugin loader (pydantic.plugin._loader)
+    answers no plugins without looking, but importing it still imports importlib.metadata and the
+    email package (15–30 ms). Before pydantic first imports it, a module whose get_plugins()
+    answers the same () stands in for it (get_plugins is the only name pydantic takes from it;
+    tests/test_cli.py checks that against the installed pydantic)."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    name = "pydantic.plugin._loader"
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__" and name not in sys.modules:
+        import types
+
+        stand_in = types.ModuleType(name, "pydantic plugins disabled (__all__): no plugin is looked for")
+        stand_in.get_plugins = _no_plugins  # type: ignore[attr-defined]
+        sys.modules[name] = stand_in
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
