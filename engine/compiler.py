@@ -160,6 +160,9 @@ class _Ruleset:
                for leaf in logic.leaves(node)}
         self.scope_facts = ({leaf.fact for leaf in logic.leaves(scope)} - own) if scope is not None else set()
         self._sessions: dict[str, _Scratch] = {}
+        for leaf in self.leaves.values():  # a threshold the network cannot compare exactly: refused now
+            for value in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)):
+                _threshold(value)
         self._built = False  # its durable_rules rules are defined on first run (or by build())
 
     def build(self) -> None:
