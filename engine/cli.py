@@ -189,7 +189,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `hazard` parser with every sub-command; with command="judge", the same parser with
+    only `hazard judge` (what main() builds when that is the command given: its options, help and
+    errors are the same, and the other sub-commands' modules are not imported)."""
     parser = argparse.ArgumentParser(prog="hazard", description="重大事故隐患判定（hazard-judge）")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -210,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="被检查单位（写入现场检查记录）")
     p.add_argument("--inspectors", help="检查人员（写入现场检查记录）")
     p.set_defaults(func=cmd_judge)
+    if command == "judge":
+        return parser
 
     from engine import cli_checklist
 
@@ -255,17 +260,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _no_plugins() -> tuple:
+    return ()
+
+
 def _pydantic_without_plugins() -> None:
     """The `hazard` command uses no pydantic plugins, and looking for them scans the entry points of
     every installed distribution when the first model is built (50–80 ms of each start). An
-    explicit PYDANTIC_DISABLE_PLUGINS in the environment is kept."""
+    explicit PYDANTIC_DISABLE_PLUGINS in the environment is kept.
+
+    With every plugin disabled ("__all__"), pydantic's plugin loader (pydantic.plugin._loader)
+    answers no plugins without looking, but importing it still imports importlib.metadata and the
+    email package (15–30 ms). Before pydantic first imports it, a module whose get_plugins()
+    answers the same () stands in for it (get_plugins is the only name pydantic takes from it;
+    tests/test_cli.py checks that against the installed pydantic)."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    name = "pydantic.plugin._loader"
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__" and name not in sys.modules:
+        import types
+
+        stand_in = types.ModuleType(name, "pydantic plugins disabled (__all__): no plugin is looked for")
+        stand_in.get_plugins = _no_plugins  # type: ignore[attr-defined]
+        sys.modules[name] = stand_in
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line read by the full parser. For `hazard judge …` the judge-only parser reads
+    it (same options, help and errors, no other sub-command's module imported); what it leaves
+    unrecognised goes to the full parser, which reports it with its own usage line."""
+    given = sys.argv[1:] if argv is None else list(argv)
+    if given[:1] == ["judge"]:
+        args, extra = build_parser("judge").parse_known_args(given)
+        if not extra:
+            return args
+    return build_parser().parse_args(given)
 
 
 def main(argv: list[str] | None = None) -> int:
     _pydantic_without_plugins()
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(argv)
         return args.func(args)
     except HazardError as exc:
         field = f"（字段：{exc.field}）" if exc.field else ""

@@ -160,7 +160,19 @@ class _Ruleset:
                for leaf in logic.leaves(node)}
         self.scope_facts = ({leaf.fact for leaf in logic.leaves(scope)} - own) if scope is not None else set()
         self._sessions: dict[str, _Scratch] = {}
-        self._build()
+        for leaf in self.leaves.values():  # a threshold the network cannot compare exactly: refused now
+            for value in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)):
+                _threshold(value)
+        self._built = False  # its durable_rules rules are defined on first run (or by build())
+
+    def build(self) -> None:
+        """Define this ruleset's rules in durable_rules (registered with the C engine at the next
+        _host() call), once. A judgement builds only the rulesets it runs; prepare() builds them
+        all, so a server or `hazard check` has every ruleset registered before the first judgement."""
+        with ENGINE_LOCK:
+            if not self._built:
+                self._build()
+                self._built = True
 
     # ---- tree ----------------------------------------------------------------------------
     def _add(self, node: logic.Node) -> CNode:
@@ -250,6 +262,7 @@ class _Ruleset:
             # per ruleset for the scope fact every mines or gas case gives)
             return RunResult({}, {r.rule.id: None for r in self.rules}, {})
         sid = f"s{next(_session_counter)}"
+        self.build()
         host = _host()
         scratch = _Scratch(given=given)
         payload = [{"sid": sid, "t": "f", "id": k, "v": to_network(v)} for k, v in relevant.items()]
@@ -363,6 +376,11 @@ class CompiledDocument:
             else:
                 stack.extend(current.children)
         return out
+
+    def build_all(self) -> None:
+        """Define every ruleset of the document in durable_rules now (see _Ruleset.build)."""
+        for chunk in self.chunks:
+            chunk.build()
 
     @property
     def chunks(self) -> list[_Ruleset]:

@@ -80,8 +80,11 @@ def _read(path: Path) -> object | None:
         return None
 
 
-def _write(directory: Path, kind: str, path: Path, value: object) -> None:
+def _write(directory: Path, kind: str, path: Path, value: object,
+           dump: Callable[[object], object] | None = None) -> None:
     try:
+        if dump is not None:
+            value = dump(value)
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
         try:
@@ -102,10 +105,13 @@ def _write(directory: Path, kind: str, path: Path, value: object) -> None:
 
 
 def fetch(kind: str, key: Callable[[], str], build: Callable[[], T], accept: Callable[[object], bool],
-          keep: Callable[[T], bool] = lambda value: True) -> T:
-    """The cached value of `kind` under `key()` if there is one and `accept(value)`, else
+          keep: Callable[[T], bool] = lambda value: True, *, dump: Callable[[T], object] | None = None,
+          restore: Callable[[object], T] | None = None) -> T:
+    """The cached value of `kind` under `key()` if there is one and `accept(entry)`, else
     `build()` (its exceptions propagate), stored when `keep(value)`. A key that cannot be
-    computed (OSError: a file vanished) means no cache."""
+    computed (OSError: a file vanished) means no cache. `dump(value)` is what is stored (default:
+    the value itself) and `restore(entry)` the value made from an accepted entry (default: the
+    entry itself); a value just built is returned as built."""
     directory = cache_dir()
     if directory is None:
         return build()
@@ -113,10 +119,10 @@ def fetch(kind: str, key: Callable[[], str], build: Callable[[], T], accept: Cal
         path = directory / f"{kind}-{key()}.pickle"
     except OSError:
         return build()
-    value = _read(path)
-    if value is not None and accept(value):
-        return value  # type: ignore[return-value]
+    entry = _read(path)
+    if entry is not None and accept(entry):
+        return restore(entry) if restore is not None else entry  # type: ignore[return-value]
     value = build()
     if keep(value):
-        _write(directory, kind, path, value)
+        _write(directory, kind, path, value, dump)
     return value

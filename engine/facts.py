@@ -9,7 +9,6 @@ engine.normalize.key (full-width forms, brackets, quotes, spaces).
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Iterable
 
@@ -98,6 +97,8 @@ def coerce(fact: Fact, raw: Any, field: str) -> Any:
 
 def similar_labels(sector: Sector, name: str, limit: int = 3) -> list[str]:
     """Labels an inspector probably meant: those containing what was typed, then close spellings."""
+    import difflib  # only for a fact name that is not known (a judgement that reads well never needs it)
+
     labels = [f.label for f in sector.facts.values()]
     k = key(name)
     found = [label for label in labels if k and k in key(label)]

@@ -45,11 +45,12 @@ def compiled(kb: KnowledgeBase, doc: Document) -> CompiledDocument:
 
 
 def prepare(kb: KnowledgeBase | None = None) -> KnowledgeBase:
-    """Load and compile the whole knowledge base up front (start-up, not first request)."""
+    """Load and compile the whole knowledge base up front, every ruleset defined in durable_rules
+    (start-up, not first request; a single judgement compiles only what it runs)."""
     kb = kb or knowledge.default()
     for doc in kb.documents.values():
         if doc.status == "encoded":
-            compiled(kb, doc)
+            compiled(kb, doc).build_all()
     return kb
 
 

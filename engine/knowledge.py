@@ -16,7 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from engine import logic
@@ -64,6 +63,15 @@ class Sector:
             found = typed.get(key(name))
         return found
 
+    def rule(self, rule_id: str) -> tuple[Document, Rule] | None:
+        """(document, rule) of this sector's rule `rule_id`, else None: a dictionary built on first
+        use (rebuilt if the number of documents changes), so a look-up does not need the whole
+        knowledge base's index (KnowledgeBase.rules, which loads every sector)."""
+        hit = self.memo.get("rules")
+        if hit is None or hit[0] != len(self.documents):
+            hit = self.memo["rules"] = (len(self.documents), {r.id: (d, r) for d in self.documents for r in d.rules})
+        return hit[1].get(rule_id)
+
 
 @dataclass
 class KnowledgeBase:
@@ -93,44 +101,54 @@ class KnowledgeBase:
         return self._indexes()[1]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
-    """YAML 1.1 reads `no`, `yes`, `on`, `off` as booleans; experts write `no:` for a clause
-    number, so only true/false are booleans here. A key written twice in one mapping (e.g. two
-    `when:` in a rule, of which YAML silently keeps the last) is an error naming the key and line."""
+@lru_cache(maxsize=1)
+def _yaml_loader() -> type:
+    """The YAML loader of the knowledge files, made on first use: PyYAML is imported only when a
+    file is actually read (a start from the disk cache reads none)."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.get(key)
-                except TypeError:
-                    continue  # an unhashable key: the base constructor reports it
-                if first is not None:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"键“{key}”在同一映射中出现两次（第 {first} 行与第 {key_node.start_mark.line + 1} 行）；"
-                                    "YAML 只会保留后一个，请删去多余的一个", key_node.start_mark)
-                seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+    class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # the C parser when libyaml is there
+        """YAML 1.1 reads `no`, `yes`, `on`, `off` as booleans; experts write `no:` for a clause
+        number, so only true/false are booleans here. A key written twice in one mapping (e.g. two
+        `when:` in a rule, of which YAML silently keeps the last) is an error naming the key and line."""
 
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        first = seen.get(key)
+                    except TypeError:
+                        continue  # an unhashable key: the base constructor reports it
+                    if first is not None:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"键“{key}”在同一映射中出现两次（第 {first} 行与第 {key_node.start_mark.line + 1} 行）；"
+                                        "YAML 只会保留后一个，请删去多余的一个", key_node.start_mark)
+                    seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _first in "tTfF":
-    _Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list(_first))
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    for first in "tTfF":
+        _Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list(first))
+    return _Loader
 
 
 def read_yaml_text(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)
+    import yaml
+
+    return yaml.load(text, Loader=_yaml_loader())
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml
+
     try:
         return read_yaml_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

@@ -24,7 +24,9 @@ WORDS_FILE = "words.yaml"
 class ConditionalAnswers(BaseModel):
     """Yes/no words that are read only for facts whose label fits (see knowledge/words.yaml)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validator is built on first validation; a start whose words come from the
+    # knowledge cache (engine.kbcache, see seed) builds none
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     words: dict[str, bool]
     only_if_label_has: list[str] = Field(default_factory=list)
     unless_label_has: list[str] = Field(default_factory=list)
@@ -36,7 +38,7 @@ class ConditionalAnswers(BaseModel):
 
 
 class Words(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     yes: list[str]
     no: list[str]
     unknown: list[str]
@@ -117,13 +119,27 @@ def words_path(root: Path | str | None = None) -> Path:
     return Path(root or os.environ.get("HAZARD_KNOWLEDGE") or DEFAULT_ROOT) / WORDS_FILE
 
 
+# words already read and checked by an earlier process (engine.kbcache), by (path, mtime, size) as
+# the file was before its bytes were hashed into the cache key of the entry holding them
+_seeded: dict[tuple[Path, int, int], Words] = {}
+
+
+def seed(path: Path, stat: os.stat_result, words: Words) -> None:
+    """Take `words` as what `path` holds while its modification time and size are those of `stat`."""
+    _seeded[(path, stat.st_mtime_ns, stat.st_size)] = words
+
+
 def load(path: Path | None = None) -> Words:
     """The shared input words. Without `path`: this process's words (knowledge root's
     words.yaml, else the built-in one), read once. With `path`: that file, re-read when it
-    changes. A broken file is a KnowledgeError naming it."""
+    changes (unless seeded for its current modification time and size). A broken file is a
+    KnowledgeError naming it."""
     if path is None:
         return _default()
     stat = path.stat()
+    seeded = _seeded.get((path, stat.st_mtime_ns, stat.st_size))
+    if seeded is not None:
+        return seeded
     return _load_file(path, stat.st_mtime_ns, stat.st_size)
 
 

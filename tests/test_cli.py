@@ -98,3 +98,92 @@ def test_explain_prints_the_rule_in_chinese(capsys):
 def test_check_passes_on_the_embedded_knowledge(capsys):
     code, out, _ = run(capsys, "check")
     assert code == 0 and "知识库检查通过" in out and "CHEM-2017" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--fact", "a=b", "--as-of", "2026-06-01", "--json"],
+    ["judge", "--facts", "case.json", "--complete", "--all-questions", "--found-by", "消防救援", "--record", "r.docx"],
+    ["judge", "--checklist", "x.xlsx", "-o", "y.xlsx", "--unit", "某厂", "--inspectors", "张三"],
+    ["judge", "--text", "-", "--sheet", "s.csv"],
+    ["judge"],
+])
+def test_the_judge_only_parser_reads_judge_as_the_full_parser_does(argv):
+    assert vars(cli.build_parser("judge").parse_args(argv)) == vars(cli.build_parser().parse_args(argv))
+
+
+def _outcome(parse, argv, capsys):
+    try:
+        result = ("parsed", vars(parse(argv)))
+    except SystemExit as exc:
+        result = ("exit", exc.code)
+    except Exception as exc:  # e.g. HazardError from the --as-of reader
+        result = (type(exc).__name__, str(exc))
+    out = capsys.readouterr()
+    return result, out.out, out.err
+
+
+@pytest.mark.parametrize("argv", [["judge", "--help"], ["judge", "--as-of", "2026-13-01"], ["judge", "--bogus"],
+                                  ["judge", "extra"], ["judge", "--sector"], ["judge", "--sector", "gas", "-x", "1"],
+                                  ["judge", "--sector", "gas"]])
+def test_main_reads_judge_as_the_full_parser_does_with_the_same_help_and_errors(argv, capsys):
+    assert _outcome(cli.parse_args, argv, capsys) == _outcome(cli.build_parser().parse_args, argv, capsys)
+
+
+def test_main_builds_the_judge_only_parser_for_judge_alone(monkeypatch, capsys):
+    built = []
+    real = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: built.append(command) or real(command))
+    cli.main(["judge", "--sector", "chemicals", "--fact", "充装介质=液氨", "--as-of", "2026-06-01"])
+    cli.main(["criteria", "--sector", "chemicals"])
+    with pytest.raises(SystemExit):  # the full parser reports what judge leaves over
+        cli.main(["judge", "--sector", "chemicals", "stray"])
+    assert built == ["judge", None, "judge", None]
+
+
+def test_pydantic_takes_only_get_plugins_from_its_plugin_loader():
+    """engine.cli stands in for pydantic.plugin._loader with a module offering only get_plugins()."""
+    import re
+    from pathlib import Path
+
+    import pydantic
+
+    imports = set()
+    for path in Path(pydantic.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for names in re.findall(r"from (?:\.|\.\.plugin\.|pydantic\.plugin\.)_loader import ([^\n]+)", text):
+            imports |= {n.strip() for n in names.split(",")}
+        assert not re.search(r"import pydantic\.plugin\._loader|_loader\.\w", text.replace("_loader.py", "")), path
+    assert imports == {"get_plugins"}
+
+
+def test_the_stand_in_plugin_loader_answers_as_pydantics_with_every_plugin_disabled(monkeypatch):
+    import importlib.util
+    import sys
+
+    import pydantic.plugin
+
+    spec = importlib.util.find_spec("pydantic.plugin._loader")
+    real = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real)
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    assert tuple(real.get_plugins()) == cli._no_plugins() == ()
+    monkeypatch.delitem(sys.modules, "pydantic.plugin._loader", raising=False)
+    cli._pydantic_without_plugins()
+    assert sys.modules["pydantic.plugin._loader"].get_plugins is cli._no_plugins
+    monkeypatch.delitem(sys.modules, "pydantic.plugin._loader")
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "logfire")  # a user's own setting: the real loader
+    cli._pydantic_without_plugins()
+    assert "pydantic.plugin._loader" not in sys.modules
+
+
+def test_hazard_judge_does_not_import_the_plugin_loaders_dependencies(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys; from engine import cli; "
+              "code = cli.main(['judge', '--sector', 'chemicals', '--fact', '充装介质=液氨', '--as-of', '2026-06-01']); "
+              "print(code, 'importlib.metadata' in sys.modules, sys.modules['pydantic.plugin._loader'].get_plugins.__module__)")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "0 False engine.cli"

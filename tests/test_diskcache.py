@@ -113,3 +113,105 @@ def test_a_cached_router_routes_the_same_and_builds_its_graph_when_asked(cache):
         lookup._route(built, kb, "chemicals", j.verdict, j.facts, lookup._findings(j, kb), {})
     lookup._data.cache_clear()
     lookup._router.cache_clear()
+
+
+# ---- one sector at a time ------------------------------------------------------------------------
+
+@pytest.fixture
+def two_sectors(root) -> Path:
+    """The chemicals copy plus the fire sector: two sectors in one knowledge root."""
+    shutil.copytree(knowledge.DEFAULT_ROOT / "fire", root / "fire")
+    return root
+
+
+def test_a_cached_knowledge_base_unpickles_only_the_sectors_looked_up(cache, two_sectors):
+    from engine.routing import lookup
+
+    fresh = kbcache.load(two_sectors, knowledge.load)  # built and stored
+    cached = kbcache.load(two_sectors, knowledge.load)
+    assert isinstance(cached.sectors, kbcache.LazySectors) and not isinstance(fresh.sectors, kbcache.LazySectors)
+    assert list(cached.sectors) == list(fresh.sectors) == ["chemicals", "fire"] and "fire" in cached.sectors
+    assert cached.sectors.loaded() == []
+    case = {"特种作业人员持证上岗": "否"}  # 信息不足: routing looks up the open rules
+    j = judge("chemicals", case, None, kb=cached)
+    assert j.verdict == "insufficient" and j.open_rules
+    assert lookup._findings(j, cached) == lookup._findings(judge("chemicals", case, None, kb=fresh), fresh)
+    assert cached.sectors.loaded() == ["chemicals"]
+    assert j.model_dump() == judge("chemicals", case, None, kb=fresh).model_dump()
+    assert cached.rules.keys() == fresh.rules.keys()  # the whole index loads the rest
+    assert cached.sectors.loaded() == ["chemicals", "fire"]
+
+
+def test_a_sector_whose_bytes_do_not_match_their_digest_makes_the_entry_rebuilt(cache, two_sectors):
+    import pickle
+
+    calls: list[Path] = []
+    kbcache.load(two_sectors, counting(calls))
+    (entry,) = cache.glob("knowledge-*.pickle")
+    fmt, where, version, parts, shared = pickle.loads(entry.read_bytes())
+    sid, blob, digest = parts[1]
+    parts[1] = (sid, blob.replace("灭火".encode(), "点火".encode(), 1), digest)  # still unpickles, but wrong
+    entry.write_bytes(pickle.dumps((fmt, where, version, parts, shared)))
+    kb = kbcache.load(two_sectors, counting(calls))
+    assert len(calls) == 2 and not isinstance(kb.sectors, kbcache.LazySectors)  # loaded afresh, entry rewritten
+    kb = kbcache.load(two_sectors, counting(calls))
+    assert len(calls) == 2 and kb.sectors["fire"] == knowledge.load(two_sectors).sectors["fire"]
+
+
+def test_a_sector_that_cannot_be_unpickled_is_taken_from_a_fresh_load(cache, two_sectors):
+    import hashlib
+    import pickle
+
+    calls: list[Path] = []
+    kbcache.load(two_sectors, counting(calls))
+    (entry,) = cache.glob("knowledge-*.pickle")
+    fmt, where, version, parts, shared = pickle.loads(entry.read_bytes())
+    junk = b"digest matches, pickle does not"
+    parts[1] = (parts[1][0], junk, hashlib.sha256(junk).hexdigest())
+    entry.write_bytes(pickle.dumps((fmt, where, version, parts, shared)))
+    kb = kbcache.load(two_sectors, counting(calls))
+    assert len(calls) == 1 and kb.sectors["chemicals"].documents  # the intact sector from the cache
+    assert kb.sectors["fire"] == knowledge.load(two_sectors).sectors["fire"]
+    assert len(calls) == 2  # the broken one from the loader
+
+
+def test_lazy_sectors_pickle_as_a_plain_dict(cache, root):
+    import pickle
+
+    kbcache.load(root, knowledge.load)
+    kb = kbcache.load(root, knowledge.load)
+    copy = pickle.loads(pickle.dumps(kb))
+    assert type(copy.sectors) is dict and copy.sectors == dict(kb.sectors.items())
+
+
+def test_a_cached_start_reads_no_yaml_and_takes_the_words_from_the_entry(cache, root):
+    import os
+    import subprocess
+    import sys
+
+    kbcache.load(root, knowledge.load)  # stores the entry
+    script = ("import sys; from pathlib import Path; from engine import kbcache, knowledge, words; "
+              "kb = kbcache.load(Path(sys.argv[1]), knowledge.load); "
+              "w = words.load(words.words_path(kb.root)); "
+              "print('yaml' in sys.modules, type(kb.sectors).__name__, w.answer('是'), w.answer('否'))")
+    env = {**os.environ, "HAZARD_CACHE_DIR": str(cache)}
+    out = subprocess.run([sys.executable, "-c", script, str(root)], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "LazySectors", "True", "False"]
+
+
+def test_words_changed_after_the_entry_was_stored_are_read_again(cache, root):
+    from engine import words
+
+    kbcache.load(root, knowledge.load)
+    kbcache.load(root, knowledge.load)  # from the entry: its words seeded for the file as it is now
+    path = words.words_path(root)
+    assert not words.load(path).is_unknown("说不清楚")
+    text = path.read_text(encoding="utf-8")
+    assert "unknown: [未知," in text
+    path.write_text(text.replace("unknown: [未知,", "unknown: [说不清楚, 未知,", 1), encoding="utf-8")
+    assert words.load(path).is_unknown("说不清楚")  # the seed was for the file as it was
+    kb = kbcache.load(root, knowledge.load)  # a new key: loaded afresh
+    assert words.load(words.words_path(kb.root)).is_unknown("说不清楚")
+    kb = kbcache.load(root, knowledge.load)  # from the new entry
+    assert isinstance(kb.sectors, kbcache.LazySectors)
+    assert words.load(words.words_path(kb.root)).is_unknown("说不清楚")

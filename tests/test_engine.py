@@ -60,3 +60,33 @@ def test_a_judgement_from_python_carries_its_route():
 
     result = judge("chemicals", {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨", "充装使用万向管道充装系统": "否"}, dt.date(2026, 6, 1))
     assert result.route is not None and result.route["lead"]["name"] == "应急管理局"
+
+
+def test_a_document_defines_in_durable_rules_only_the_rulesets_a_judgement_runs():
+    import durable.lang
+
+    from engine.compiler import _host
+
+    case = {"special_workers_certified": False}
+    cdoc = CompiledDocument(DOC)
+    assert not any(chunk._built for chunk in cdoc.chunks)
+    result = cdoc.run(case)
+    built = [chunk for chunk in cdoc.chunks if chunk._built]
+    assert 1 <= len(built) < len(cdoc.chunks)
+    assert all(chunk.name in get_host()._ruleset_directory for chunk in built)
+    assert not any(chunk.name in get_host()._ruleset_directory for chunk in cdoc.chunks if not chunk._built)
+    full = CompiledDocument(DOC)
+    full.build_all()
+    _host()
+    assert all(chunk._built for chunk in full.chunks) and durable.lang._rulesets == {}
+    again = full.run(case)
+    assert (dict(again.rules), again.truth, again.derived) == (dict(result.rules), result.truth, result.derived)
+    assert list(result.truth.values()) == [True]  # the leaf it tests settled (is: false, given false)
+
+
+def test_prepare_defines_every_ruleset():
+    from engine.judge import prepare
+
+    prepare(KB)
+    assert all(chunk._built for doc in KB.documents.values() if doc.status == "encoded"
+               for chunk in compiled(KB, doc).chunks)

@@ -35,10 +35,13 @@ def _findings(j: Judgement, kb: KnowledgeBase) -> list[dict[str, Any]]:
     items = [{"rule": h.rule_id, "document": h.document.id, "clause": h.clause,
               "text": " ".join(filter(None, [h.text, h.situation]))} for h in j.hazards + j.violations]
     if not items and j.verdict == "insufficient":
-        rules = kb.rules
+        sector = kb.sectors.get(j.sector)
         for rid in j.open_rules:
-            if rid in rules:
-                doc, rule = rules[rid]
+            # rule ids are unique in the knowledge base (engine.knowledge.load), so the judged sector's
+            # own index finds the same rule as the index of every sector (which loads them all)
+            found = (sector.rule(rid) if sector is not None else None) or kb.rules.get(rid)
+            if found is not None:
+                doc, rule = found
                 clause = doc.clause(rule.clause)
                 items.append({"rule": rid, "document": doc.id, "clause": rule.clause,
                               "text": " ".join(filter(None, [clause.text if clause else None, rule.situation]))})
