@@ -391,8 +391,11 @@ def _judge_documents(sector: Sector, docs: Iterable[Document], facts: dict[str, 
             seen_majors += rule.then.kind == "major_hazard"
             rule_docs[rule.id] = doc.id
             relevant = not touching[rule.id].isdisjoint(stated)
-            if relevant and rule.id in pure_context and not touching[rule.id] <= stated:
-                relevant = False  # "甲类厂房" alone does not make 6.4 (设在地下室) part of the finding
+            if relevant and rule.id in pure_context and (
+                    not touching[rule.id] <= stated or (r.scope is not None and ctx.truth(r.scope) is None)):
+                # "甲类厂房" alone does not make 6.4 (设在地下室) part of the finding; nor do context facts of a
+                # document whose own scope the finding leaves open (未采用机械通风 with no mine kind stated)
+                relevant = False
             outcome = ctx.run.rules.get(rule.id)
             if relevant and outcome is None:
                 # an open rule is part of the finding only where a given fact bears on it without being
