@@ -79,7 +79,7 @@ def _facts(text: str) -> dict[str, str]:
 def mount(app: FastAPI, kb: KnowledgeBase, page: Callable[..., HTMLResponse]) -> None:
     """Add the register pages to `app`; `page(request, template, status, **context)` renders (api.web)."""
     from engine.register import lifecycle as lc
-    from engine.register.service import CHANNELS
+    from engine.register.service import CHANNELS, refusal
 
     sector_zh = {s.id: s.label for s in kb.sectors.values()}
 
@@ -180,14 +180,9 @@ def mount(app: FastAPI, kb: KnowledgeBase, page: Callable[..., HTMLResponse]) ->
             hz = _register().show(who, hazard_id)
         except HazardError as exc:
             return render(request, "message.html", who, exc.status, title="没有这条隐患", message=exc.message)
-        actions = []
-        for spec in lc.ACTIONS.values():  # what this role may do in this state (the service checks again)
-            if hz["status"] not in spec.sources or who.role not in spec.roles:
-                continue
-            if spec.lead_only and who.role == "department" and hz["lead"] != who.department:
-                continue
-            actions.append({"name": spec.name, "fields": [{"id": f, "label": FIELD_ZH.get(f, f),
-                                                          "date": f in DATE_FIELDS} for f in spec.needs]})
+        actions = [{"name": spec.name, "fields": [{"id": f, "label": FIELD_ZH.get(f, f), "date": f in DATE_FIELDS}
+                                                  for f in spec.needs]}
+                   for spec in lc.ACTIONS.values() if refusal(who, spec.name, hz["status"], hz["lead"]) is None]
         return render(request, "register_hazard.html", who, status, hz=hz, actions=actions, error=error,
                       entered=entered or {}, new=request.query_params.get("new") == "1")
 

@@ -56,6 +56,20 @@ def _forbidden(what: str) -> HazardError:
     return HazardError("forbidden", f"无权{what}", None, 403)
 
 
+def refusal(actor: "Actor", action: str, status: str, lead: str | None) -> HazardError | None:
+    """Why `actor` may not take `action` on a hazard in `status` led by `lead` (403 for the role or
+    department, 409 for the state), or None when it may. The one rule the service enforces and the
+    web pages use to offer only the actions a user may take."""
+    spec = lc.ACTIONS[action]
+    if actor.role not in spec.roles:
+        return _forbidden(f"以{lc.ROLE_ZH[actor.role]}身份进行“{action}”")
+    if spec.lead_only and actor.role == "department" and lead != actor.department:
+        return _forbidden(f"进行“{action}”：该隐患由{lead}牵头")
+    if status not in spec.sources:
+        return HazardError("conflict", f"当前状态为“{status}”，不能进行“{action}”", "action", 409)
+    return None
+
+
 def _date(value: Any, field: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
@@ -256,12 +270,9 @@ class Register:
             h = s.get(Hazard, hazard_id)
             if h is None or not self._can_read(actor, h):
                 raise HazardError("not_found", f"没有编号为 {hazard_id} 的重大事故隐患", "hazard_id", 404)
-            if actor.role not in spec.roles:
-                raise _forbidden(f"以{lc.ROLE_ZH[actor.role]}身份进行“{action}”")
-            if spec.lead_only and actor.role == "department" and h.lead != actor.department:
-                raise _forbidden(f"进行“{action}”：该隐患由{h.lead}牵头")
-            if h.status not in spec.sources:
-                raise HazardError("conflict", f"当前状态为“{h.status}”，不能进行“{action}”", "action", 409)
+            refused = refusal(actor, action, h.status, h.lead)
+            if refused is not None:
+                raise refused
             if expected_version is not None and expected_version != h.version:
                 raise HazardError("conflict", f"该隐患已被他人修改（当前状态“{h.status}”，版本 {h.version}），请刷新后重试",
                                   "version", 409)
