@@ -130,10 +130,7 @@ def chart(authorization: Optional[str] = Header(None, description="访问密钥�
     """统计图（SVG，文字保留为文字）。"""
     from engine.register.chart import bar_chart
 
-    from engine import knowledge
-
-    names = {sid: s.label for sid, s in knowledge.default().sectors.items()} if by == "sector" else None
-    return Response(bar_chart(_register().stats(_actor(authorization)), by, "svg", names), media_type="image/svg+xml")
+    return Response(bar_chart(_register().stats(_actor(authorization)), by, "svg"), media_type="image/svg+xml")
 
 
 @router.post("/escalations", summary="每日督办检查（管理员）：逾期隐患升级")

@@ -229,5 +229,4 @@ def mount(app: FastAPI, kb: KnowledgeBase, page: Callable[..., HTMLResponse]) ->
         by = request.query_params.get("by") or "area"
         if by not in BY_ZH:
             by = "area"
-        names = sector_zh if by == "sector" else None
-        return Response(bar_chart(_register().stats(who), by, "svg", names), media_type="image/svg+xml")
+        return Response(bar_chart(_register().stats(who), by, "svg"), media_type="image/svg+xml")

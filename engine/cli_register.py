@@ -75,10 +75,7 @@ def cmd_register(args: argparse.Namespace) -> int:
             out = Path(args.chart)
             if out.suffix.lower() not in (".svg", ".png") or not out.parent.exists():
                 raise HazardError("bad_output", "图表须写成 .svg 或 .png 文件，且所在目录存在", "chart")
-            from engine import knowledge
-
-            names = {sid: s.label for sid, s in knowledge.default().sectors.items()} if args.by == "sector" else None
-            out.write_bytes(bar_chart(stats, args.by, out.suffix[1:].lower(), names))
+            out.write_bytes(bar_chart(stats, args.by, out.suffix[1:].lower()))
             print(f"已生成图表：{out}", file=sys.stderr)
         print(_dump(stats))
     elif what == "escalate":

@@ -19,6 +19,10 @@ def bar_chart(stats: dict[str, Any], by: str, fmt: str = "svg", names: dict[str,
                                               "Microsoft YaHei", "SimHei", "DejaVu Sans"]
     from matplotlib.ticker import MaxNLocator
 
+    if names is None and by == "sector":  # sectors as users know them (化工和危险化学品, not chemicals)
+        from engine import knowledge
+
+        names = {sid: sector.label for sid, sector in knowledge.default().sectors.items()}
     groups = stats["by"].get(by, {})
     keys = list(groups)
     labels = [(names or {}).get(k, k) for k in keys]
