@@ -1,11 +1,22 @@
 """Compile a document's rules into durable_rulesets and run them, one session a judgement.
 
-Facts enter the Rete network as `{t: "f", id, v}`. Each distinct leaf condition is a pair of
-durable rules (the test and its negation) that asserts the leaf's truth `{t: "c", id, v}`.
-Each gate listens to its children's truths, counts them (in a per-session scratch beside the
-network) and asserts its own truth once its threshold is reached. A rule's root records the rule's
-truth and, for an intermediate conclusion, asserts the derived fact, which feeds further leaves:
-forward chaining. Whatever no child settles stays unknown, which is the third answer.
+Fire per conclusion: each rule's condition is one durable_rules expression over a single message
+holding the case's facts (`{p0: value, p1: value, ...}`), evaluated natively by durable_rules' Rete
+network; a rule fires only when it concludes. A rule concluding a major hazard or a violation has one
+durable rule, its condition definitely true; a rule deriving a fact has two (definitely true,
+definitely false: a derived fact is known either way) and its conclusion enters the next stratum's
+message, which is forward chaining. "Definitely" is Kleene's three-valued logic written positively:
+a condition on a fact nobody gave is neither true nor false (durable_rules fails every comparison on
+a missing property), `all` is true when every child is true and false when one child is false, and so
+on; `not` swaps the two. An `at_least` gate is written out as its combinations while they are few;
+a gate with many combinations (GB 35181 5.3.3: 6 of 27) is counted instead: each child fires when it
+settles, and the gate's truth enters a second message for the rules above it (see _Ruleset.run).
+
+What the network does not conclude is computed in Python, lazily, by the same three-valued evaluation
+as engine.direct: whether a rule that did not fire is false or open, and the truth of each condition
+of a rule, which the explanation (what failed, what is open, which questions) reads. A rule Python
+finds true where the network did not fire is an EngineError, never a silent answer; the property test
+(tests/test_engine_property.py) keeps the two in agreement on random cases.
 
 durable_rules keeps rulesets global per process and is not thread-safe: every call goes through
 one process-wide lock, each judgement has its own session id, and its state is deleted afterwards.
@@ -16,6 +27,7 @@ run in strata (see CompiledDocument).
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from decimal import ROUND_FLOOR, Decimal
 from dataclasses import dataclass, field
@@ -68,7 +80,7 @@ def register_all() -> None:
 
 @dataclass
 class CNode:
-    """A node of a compiled rule tree: the condition and its id in the network."""
+    """A node of a compiled rule tree: the condition and its id in the document."""
 
     id: str
     node: logic.Node
@@ -84,27 +96,38 @@ class CompiledRule:
     scope: CNode | None
 
 
+_PENDING = object()  # a rule of a ruleset that ran and did not fire: false or open, evaluated when read
+
+
 class RuleOutcomes(Mapping):
     """rule id -> outcome (True / False / None = open) for every rule of a document, without
-    building an entry per rule: the outcomes of the rulesets that ran, None for every other rule
-    of `ids`. Reading one outcome costs a dictionary look-up whatever the size of the document."""
+    building an entry per rule: `ran` holds the rules of the rulesets that ran (what the network
+    concluded, or _PENDING: evaluated on first read by `resolve`), None for every other rule of `ids`.
+    Reading one outcome costs a dictionary look-up whatever the size of the document."""
 
-    __slots__ = ("ids", "ran")
+    __slots__ = ("ids", "ran", "_resolve")
 
-    def __init__(self, ids: dict[str, int], ran: dict[str, bool | None] | None = None):
+    def __init__(self, ids: dict[str, int], ran: dict[str, Any] | None = None,
+                 resolve: Callable[[str], bool | None] | None = None):
         self.ids = ids  # every rule id of the document (-> its position), shared, never mutated
         self.ran = {} if ran is None else ran  # the rules of the rulesets that ran
+        self._resolve = resolve
 
     def __getitem__(self, rule_id: str) -> bool | None:
         if rule_id in self.ran:
-            return self.ran[rule_id]
+            out = self.ran[rule_id]
+            if out is _PENDING:
+                out = self.ran[rule_id] = self._resolve(rule_id)
+            return out
         if rule_id in self.ids:
             return None
         raise KeyError(rule_id)
 
     def get(self, rule_id: str, default: Any = None) -> Any:
-        out = self.ran.get(rule_id, default)
-        return None if out is None and rule_id in self.ids else out
+        try:
+            return self[rule_id]
+        except KeyError:
+            return default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ids)
@@ -119,15 +142,71 @@ class RuleOutcomes(Mapping):
         return repr(dict(self))
 
 
-@dataclass
 class RunResult:
-    truth: dict[str, bool]  # node id -> settled truth (absent: unknown)
-    rules: Mapping[str, bool | None]  # every rule of the run's rulesets (a RuleOutcomes for a document)
-    derived: dict[str, bool]
+    """One case's run of a document: rule outcomes, derived facts and the truth of every compiled
+    condition node, three-valued (None: open).
+
+    `rules` and `derived` are what the network concluded; the rest is evaluated in Python on first
+    read (engine.logic's Kleene evaluation over the given and derived facts, memoised), only for the
+    nodes of the rulesets that ran: a ruleset no known fact reaches settles nothing."""
+
+    __slots__ = ("rules", "derived", "known", "_cdoc", "_ran", "_memo")
+
+    def __init__(self, cdoc: "CompiledDocument", known: dict[str, Any], ran: set[int],
+                 concluded: dict[str, Any], derived: dict[str, bool]):
+        self._cdoc = cdoc
+        self.known = known  # given facts, and derived ones where not given
+        self._ran = ran  # positions (in cdoc.chunks) of the rulesets that ran
+        self._memo: dict[str, bool | None] = {}
+        self.derived = derived
+        self.rules = RuleOutcomes(cdoc.rule_ids, concluded, self._resolve)
+
+    def truth(self, node: CNode | None) -> bool | None:
+        """The node's truth on this case; None when open or when its ruleset did not run."""
+        if node is None or self._cdoc.node_chunk.get(node.id) not in self._ran:
+            return None
+        return self._truth(node)
+
+    def _truth(self, node: CNode) -> bool | None:
+        memo = self._memo
+        if node.id in memo:
+            return memo[node.id]
+        if not node.children:
+            out = node.node.truth(self.known.get(node.node.fact))
+        else:
+            gate = node.node
+            values = [self._truth(child) for child in node.children]
+            if gate.kind == "not":
+                out = None if values[0] is None else not values[0]
+            elif sum(v is True for v in values) >= gate.needed_true:
+                out = True
+            elif sum(v is False for v in values) >= gate.needed_false:
+                out = False
+            else:
+                out = None
+        memo[node.id] = out
+        return out
+
+    def _resolve(self, rule_id: str) -> bool | None:
+        """A rule of a ruleset that ran and did not fire: false or open. Were it true (or a derive
+        rule false), the network would have fired it: a disagreement is an error, not an answer."""
+        compiled = self._cdoc.rules[self._cdoc.rule_ids[rule_id]]
+        out = self.truth(compiled.root)
+        if out is True or (out is False and compiled.rule.then.kind == "derive"):
+            raise EngineError(f"规则引擎未得出规则 {rule_id} 的结论，而直接求值为 {out}：规则编译有误，请报告此问题")
+        return out
 
 
 class _Ruleset:
     """One durable_rules ruleset holding a few rules of a document (see CompiledDocument)."""
+
+    # an at_least gate is written out as its combinations when there are at most this many of them;
+    # beyond that its children are counted as they settle (see the module docstring)
+    SPELL_OUT = 64
+    # one durable_rules session per ruleset, reused by every run (under ENGINE_LOCK): a run asserts its
+    # messages and retracts them. (Deleting a session whose message no rule took crashes durable_rules
+    # 2.0.28 with a segmentation fault, so sessions are not created and deleted per run.)
+    SESSION = "judge"
 
     def __init__(self, doc: Document, rules: list[Rule], ids: Iterator[int]):
         self.doc = doc
@@ -136,9 +215,9 @@ class _Ruleset:
         self.leaf_ids: dict[str, str] = {}
         self.leaves: dict[str, logic.Leaf] = {}
         self.gates: dict[str, CNode] = {}
-        self.parents: dict[str, list[str]] = {}
         self.rules: list[CompiledRule] = []
         self.roots: dict[str, list[CompiledRule]] = {}
+        self._root_nodes: dict[str, CNode] = {}
         scope = doc.scope_condition
         self.scope = scope
         for rule in rules:
@@ -153,13 +232,25 @@ class _Ruleset:
             compiled = CompiledRule(rule, root, when, unless, scope_node)
             self.rules.append(compiled)
             self.roots.setdefault(root.id, []).append(compiled)
+            self._root_nodes[root.id] = root
         self.facts_used = {leaf.fact for leaf in self.leaves.values()}
         # scope facts that no rule of this ruleset tests itself (a rule may narrow its document's
         # scope with the same fact, e.g. 121号 一 "危险化学品生产、经营单位" within 化工和危险化学品单位)
         own = {leaf.fact for r in rules for node in (r.condition, r.defeater) if node is not None
                for leaf in logic.leaves(node)}
         self.scope_facts = ({leaf.fact for leaf in logic.leaves(scope)} - own) if scope is not None else set()
-        self._sessions: dict[str, _Scratch] = {}
+        # the message's property names: facts, leaves decided by a comparison outcome, counted gates
+        self.props = {fact: f"p{i}" for i, fact in enumerate(sorted(self.facts_used))}
+        self.outcome_props = {nid: f"o{i}" for i, (nid, leaf) in enumerate(self.leaves.items())
+                              if _numeric(leaf)}
+        # settled when its durable rules are defined (build): the gates counted, not written out,
+        # and how many messages (phases) a run asserts
+        self.counted: dict[str, str] = {}
+        self.phases = 1
+        self._levels: dict[str, int] = {}
+        self._term_memo: dict[tuple[str, bool], list[Term]] = {}
+        self._current: _Scratch | None = None  # the session being run (under ENGINE_LOCK)
+        self._failure: Exception | None = None  # the first action that failed in it
         for leaf in self.leaves.values():  # a threshold the network cannot compare exactly: refused now
             for value in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)):
                 _threshold(value)
@@ -187,129 +278,207 @@ class _Ruleset:
     def _gate(self, gate: logic.Gate, children: list[CNode]) -> CNode:
         cnode = CNode(f"n{next(self._ids)}", gate, children)
         self.gates[cnode.id] = cnode
-        for child in children:
-            self.parents.setdefault(child.id, []).append(cnode.id)
         return cnode
 
-    # ---- durable_rules -------------------------------------------------------------------
-    def _emit(self, nid: str) -> Callable[[Any, "_Scratch", bool], None]:
-        """What settling node `nid` does: feed its parents, record and conclude its rules."""
-        feeds = nid in self.parents
-        concludes = [(r.rule.id, r.rule.then.fact if r.rule.then.kind == "derive" else None)
-                     for r in self.roots.get(nid, [])]
-        used = self.facts_used
+    def _level(self, cnode: CNode) -> int:
+        """The message (phase) a node is evaluated on: 0, or one more than the deepest counted gate
+        below or at it, whose truth enters the message of that phase."""
+        if cnode.id not in self._levels:
+            below = max((self._level(c) for c in cnode.children), default=0)
+            self._levels[cnode.id] = below + 1 if cnode.id in self.counted else below
+        return self._levels[cnode.id]
 
-        def emit(c: Any, scratch: _Scratch, truth: bool) -> None:
-            if feeds:
-                c.assert_fact({"t": "c", "id": nid, "v": truth})
+    # ---- durable_rules -------------------------------------------------------------------
+    def _terms(self, cnode: CNode, want: bool) -> list[Term]:
+        """When `cnode` is definitely `want`, as alternatives (terms) that each are a conjunction of
+        clauses (a clause: one test or an either-or of tests on the message). A gate whose terms
+        would exceed SPELL_OUT is counted instead: it becomes a test of its truth in the message."""
+        key = (cnode.id, want)
+        if key in self._term_memo:
+            return self._term_memo[key]
+        if cnode.id in self.counted:
+            out = [((_Test(self.counted[cnode.id], "$eq", want),),)]
+        elif not cnode.children:
+            out = self._leaf_terms(cnode, want)
+        elif cnode.node.kind == "not":
+            out = self._terms(cnode.children[0], not want)
+        else:
+            out = self._gate_terms(cnode, want)
+            if out is None:  # too many alternatives: counted (its truth enters a later message)
+                self.counted[cnode.id] = f"g{len(self.counted)}"
+                self._levels.clear()
+                out = [((_Test(self.counted[cnode.id], "$eq", want),),)]
+        self._term_memo[key] = out
+        return out
+
+    def _leaf_terms(self, cnode: CNode, want: bool) -> list[Term]:
+        leaf = cnode.node
+        yes, no = _tests(leaf, self.props[leaf.fact])
+        terms = list(yes if want else no)
+        if cnode.id in self.outcome_props:  # or decided by a comparison outcome the finding states
+            decided = _Test(self.outcome_props[cnode.id], "$eq", want)
+            if len(terms) == 1 and len(terms[0]) == 1:
+                terms = [((*terms[0][0], decided),)]
+            else:
+                terms.append(((decided,),))
+        return terms
+
+    def _gate_terms(self, cnode: CNode, want: bool) -> list[Term] | None:
+        gate = cnode.node
+        needed = gate.needed_true if want else gate.needed_false
+        k = len(cnode.children)
+        if math.comb(k, needed) > self.SPELL_OUT:
+            return None
+        children = [self._terms(c, want) for c in cnode.children]
+        alternatives: list[Term] = []
+        for combo in itertools.combinations(children, needed):
+            if needed == 1:
+                alternatives.extend(combo[0])
+                continue
+            product: list[Term] = [()]
+            for terms in combo:
+                product = [a + b for a in product for b in terms]
+                if len(product) > self.SPELL_OUT:
+                    return None
+            alternatives.extend(product)
+            if len(alternatives) > self.SPELL_OUT:
+                return None
+        if needed == 1:  # an either-or of single tests is one clause
+            single = [t[0] for t in alternatives if len(t) == 1]
+            if len(single) > 1:
+                merged = tuple(dict.fromkeys(test for clause in single for test in clause))
+                alternatives = [t for t in alternatives if len(t) != 1] + [(merged,)]
+        out = [_split(term) for term in dict.fromkeys(tuple(dict.fromkeys(t)) for t in alternatives)]
+        out = [t for group in out for t in group]
+        return out if len(out) <= self.SPELL_OUT else None
+
+    def _consequent(self, action: Callable[["_Scratch"], None]) -> Callable[[Any], None]:
+        def consequent(c: Any) -> None:
+            try:
+                action(self._scratch(c))
+            except Exception as exc:  # durable_rules would keep it in the session state: kept to raise
+                self._failure = self._failure or exc
+        return consequent
+
+    def _conclude(self, root_id: str, truth: bool) -> Callable[["_Scratch"], None]:
+        concludes = [(r.rule.id, r.rule.then.fact if r.rule.then.kind == "derive" else None)
+                     for r in self.roots[root_id]]
+
+        def action(scratch: _Scratch) -> None:
             for rule_id, derived in concludes:
                 scratch.rules[rule_id] = truth
                 if derived and derived not in scratch.given:  # a fact the inspector gave is not re-derived
                     scratch.derived[derived] = truth
-                    if derived in used:
-                        c.assert_fact({"t": "f", "id": derived, "v": truth})
-        return emit
+        return action
 
-    def _scratch(self, c: Any) -> "_Scratch":
-        return self._sessions[c.s["sid"]]
-
-    def _leaf_consequent(self, emit: Callable, truth: bool) -> Callable:
-        return lambda c: emit(c, self._scratch(c), truth)
-
-    def _count_consequent(self, gid: str, emit: Callable, truth: bool, needed: int) -> Callable:
+    def _count(self, gid: str, position: int, truth: bool) -> Callable[["_Scratch"], None]:
+        gate = self.gates[gid].node
+        needed = gate.needed_true if truth else gate.needed_false
         key = (gid, truth)
 
-        def consequent(c: Any) -> None:
-            scratch = self._scratch(c)
-            scratch.counts[key] = count = scratch.counts.get(key, 0) + 1
-            if count == needed:
-                emit(c, scratch, truth)
-        return consequent
+        def action(scratch: _Scratch) -> None:
+            seen = scratch.counts.setdefault(key, set())
+            seen.add(position)  # a child may fire once per alternative of it that holds: counted once
+            if len(seen) == needed:
+                scratch.gates[gid] = truth
+        return action
 
     def _build(self) -> None:
-        with ENGINE_LOCK, ruleset(self.name):
-            for nid, leaf in self.leaves.items():
-                emit = self._emit(nid)
-                base = (m.t == "f") & (m.id == leaf.fact)
-                yes, no = _predicates(leaf)
-                when_all(base & yes)(self._leaf_consequent(emit, True))
-                when_all(base & no)(self._leaf_consequent(emit, False))
-            for gid, cnode in self.gates.items():
-                emit = self._emit(gid)
-                gate = cnode.node
-                for child in cnode.children:
+        """Write every rule's condition as terms, count the gates too large to write out, then define
+        one durable rule per term: rule roots (true; false as well for a derive rule) and the
+        children of each counted gate (true, false)."""
+        todo: list[tuple[CNode, bool, list[Term], Callable[[_Scratch], None]]] = []
+        for root_id, root in self._root_nodes.items():
+            derives = any(r.rule.then.kind == "derive" for r in self.roots[root_id])
+            for truth in ((True, False) if derives else (True,)):
+                todo.append((root, truth, self._terms(root, truth), self._conclude(root_id, truth)))
+        done: set[str] = set()
+        while len(done) < len(self.counted):
+            for gid in [g for g in self.counted if g not in done]:
+                done.add(gid)
+                for position, child in enumerate(self.gates[gid].children):
                     for truth in (True, False):
-                        pattern = (m.t == "c") & (m.id == child.id) & (m.v == truth)
-                        if gate.kind == "not":
-                            consequent = self._leaf_consequent(emit, not truth)
-                        else:
-                            needed = gate.needed_true if truth else gate.needed_false
-                            consequent = self._count_consequent(gid, emit, truth, needed)
-                        when_all(pattern)(consequent)
+                        todo.append((child, truth, self._terms(child, truth), self._count(gid, position, truth)))
+        self._levels.clear()
+        self.phases = 1 + max((self._level(r.root) for r in self.rules), default=0)
+        with ENGINE_LOCK, ruleset(self.name):
+            for node, truth, terms, action in todo:
+                phase = self._level(node) if self.phases > 1 else None
+                consequent = self._consequent(action)
+                for term in terms:
+                    when_all(_expression(term, phase))(consequent)
 
-    def run(self, facts: dict[str, Any], given: set[str]) -> RunResult:
-        """Judge one fact set. Only facts some leaf tests are asserted, so an unknown fact is
-        a normal outcome, not a MessageNotHandledException."""
+    def _scratch(self, c: Any) -> "_Scratch":
+        return self._current
+
+    def run(self, facts: dict[str, Any], given: set[str]) -> "_Scratch | None":
+        """Run one case: the rules that fired (their outcomes, derived facts), or None when no fact
+        it tests is known, or only its document's scope (then no rule here can settle). Only facts
+        some rule tests enter the message, so an unknown fact is a normal outcome."""
         relevant = {k: v for k, v in facts.items() if k in self.facts_used and v is not None}
         # a number known only as a comparison outcome enters as the truth of each leaf it decides
-        decided = {nid: leaf.truth(relevant[leaf.fact]) for nid, leaf in self.leaves.items()
-                   if isinstance(relevant.get(leaf.fact), logic.Outcome)}
+        decided = {nid: self.leaves[nid].truth(relevant[self.leaves[nid].fact]) for nid in self.outcome_props
+                   if isinstance(relevant.get(self.leaves[nid].fact), logic.Outcome)}
         decided = {nid: t for nid, t in decided.items() if t is not None}
         relevant = {k: v for k, v in relevant.items() if not isinstance(v, logic.Outcome)}
         if not decided and (not relevant or (relevant.keys() <= self.scope_facts
                                              and logic.evaluate(self.scope, facts) is not False)):
-            # nothing but an applicable scope is known: no rule here can settle (saves a session
-            # per ruleset for the scope fact every mines or gas case gives)
-            return RunResult({}, {r.rule.id: None for r in self.rules}, {})
-        sid = f"s{next(_session_counter)}"
+            # nothing but an applicable scope is known (saves a session per ruleset for the scope
+            # fact every mines or gas case gives)
+            return None
         self.build()
         host = _host()
         scratch = _Scratch(given=given)
-        payload = [{"sid": sid, "t": "f", "id": k, "v": to_network(v)} for k, v in relevant.items()]
-        payload += [{"sid": sid, "t": "c", "id": nid, "v": t} for nid, t in decided.items() if nid in self.parents]
-        for nid, t in decided.items():  # a rule that is a single decided leaf concludes here
-            for r in self.roots.get(nid, []):
-                scratch.rules[r.rule.id] = t
-                target = r.rule.then.fact if r.rule.then.kind == "derive" else None
-                if target and target not in given:
-                    scratch.derived[target] = t
-        if not payload:  # only single-leaf rules, decided by comparison outcomes
-            rules = {r.rule.id: scratch.rules.get(r.rule.id) for r in self.rules}
-            return RunResult(dict(decided), rules, scratch.derived)
+        message = {self.props[k]: to_network(v) for k, v in relevant.items()}
+        message.update((self.outcome_props[nid], t) for nid, t in decided.items())
+        run = next(_session_counter)
+        asserted: list[dict[str, Any]] = []
         with ENGINE_LOCK:
-            self._sessions[sid] = scratch
+            self._current = scratch
+            self._failure = None
             try:
-                host.assert_facts(self.name, payload)
-                state = host.get_state(self.name, sid)
-                network = host.get_facts(self.name, sid)
+                for phase in range(self.phases):
+                    if phase:
+                        message = dict(message, **{self.counted[g]: t for g, t in scratch.gates.items()})
+                        message["ph"] = phase
+                    elif self.phases > 1:
+                        message["ph"] = 0
+                    fact = dict(message, id=f"c{run}_{phase}", sid=self.SESSION)
+                    asserted.append(fact)
+                    try:
+                        host.assert_facts(self.name, [fact])
+                    except durable_engine.MessageNotHandledException:
+                        pass  # no rule fired: nothing concluded on this message
+                if self._failure is not None:
+                    raise self._failure
+            except Exception as exc:  # an action failed, or durable_rules did
+                raise EngineError(f"规则引擎执行出错（{self.doc.id}）：{exc}") from None
             finally:
-                del self._sessions[sid]
-                try:
-                    host.delete_state(self.name, sid)
-                except Exception:  # state may not exist if the first call failed
-                    pass
-        if "exception" in state:
-            raise EngineError(f"规则引擎执行出错（{self.doc.id}）：{state['exception']}")
-        truth = {f["id"]: f["v"] for f in network if f.get("t") == "c"}
-        truth.update(decided)
-        rules = {r.rule.id: scratch.rules.get(r.rule.id) for r in self.rules}
-        # a root that is a plain leaf feeds no gate; its truth is only in the rule record
-        for r in self.rules:
-            if rules[r.rule.id] is not None:
-                truth.setdefault(r.root.id, rules[r.rule.id])
-        return RunResult(truth, rules, scratch.derived)
+                self._current = self._failure = None
+                self._retract(host, asserted)
+        return scratch
+
+    def _retract(self, host: durable_engine.Host, facts: list[dict[str, Any]]) -> None:
+        """Take this run's messages out of the ruleset's session, which then holds no fact again."""
+        for fact in facts:
+            try:
+                host.retract_facts(self.name, [fact])
+            except durable_engine.MessageNotHandledException:
+                pass
+            except Exception as exc:
+                raise EngineError(f"规则引擎未能清除本次判定的事实（{self.doc.id}）：{exc}") from None
 
 
 @dataclass
 class _Scratch:
-    """Per-session bookkeeping kept beside durable_rules: gate counters, rule outcomes and derived
-    facts. (durable_rules' own session state holds at most ~255 properties, too few for a large
-    standard; the facts that drive matching stay in the Rete network.)"""
+    """Per-session bookkeeping kept beside durable_rules: rule outcomes, derived facts, and the
+    children counted by counted gates (and their truths once settled)."""
 
     given: set[str]
-    counts: dict[tuple[str, bool], int] = field(default_factory=dict)
     rules: dict[str, bool] = field(default_factory=dict)
     derived: dict[str, bool] = field(default_factory=dict)
+    counts: dict[tuple[str, bool], set[int]] = field(default_factory=dict)
+    gates: dict[str, bool] = field(default_factory=dict)
 
 
 class CompiledDocument:
@@ -337,6 +506,11 @@ class CompiledDocument:
             [_Ruleset(doc, group[i:i + self.CHUNK], ids) for i in range(0, len(group), self.CHUNK)]
             for group in strata if group
         ]
+        self.chunks: list[_Ruleset] = [chunk for stratum in self.strata for chunk in stratum]
+        self.offsets = list(itertools.accumulate((len(s) for s in self.strata), initial=0))
+        # node id -> position of its ruleset (node ids are unique within a document)
+        self.node_chunk = {nid: position for position, chunk in enumerate(self.chunks)
+                           for nid in itertools.chain(chunk.leaves, chunk.gates)}
         by_id = {r.rule.id: r for chunk in self.chunks for r in chunk.rules}
         self.rules: list[CompiledRule] = [by_id[r.id] for r in doc.rules]
         self.facts_used = set().union(*(chunk.facts_used for chunk in self.chunks))
@@ -382,12 +556,10 @@ class CompiledDocument:
         for chunk in self.chunks:
             chunk.build()
 
-    @property
-    def chunks(self) -> list[_Ruleset]:
-        return [chunk for stratum in self.strata for chunk in stratum]
 
-    def _reached(self, level: int, known: dict[str, Any]) -> list[_Ruleset]:
-        """The rulesets of stratum `level` that can settle anything on `known`, in order.
+    def _reached(self, level: int, known: dict[str, Any]) -> list[int]:
+        """The rulesets of stratum `level` that can settle anything on `known`: their positions in
+        `chunks`, in order.
 
         _Ruleset.run settles nothing when no fact it tests is known, or only its document's scope
         facts, that scope not false and given as values (not comparison outcomes). Those are
@@ -405,23 +577,30 @@ class CompiledDocument:
         else:
             found = {i for i, chunk in enumerate(stratum)
                      if any(known.get(f) is not None for f in chunk.facts_used)}
-        return [stratum[i] for i in sorted(found)]
+        return [self.offsets[level] + i for i in sorted(found)]
 
     def run(self, facts: dict[str, Any]) -> RunResult:
         """Rule outcomes, node truths and derived facts for one case (typed facts by id)."""
         known = dict(facts)
         given = set(facts)
-        result = RunResult({}, RuleOutcomes(self.rule_ids), {})
+        concluded: dict[str, Any] = {}
+        derived: dict[str, bool] = {}
+        ran: set[int] = set()
         for level in range(len(self.strata)):
             new: dict[str, bool] = {}
-            for chunk in self._reached(level, known):
+            for position in self._reached(level, known):
+                chunk = self.chunks[position]
                 part = chunk.run(known, given)
-                result.truth.update(part.truth)
-                result.rules.ran.update(part.rules)
-                new.update(part.derived)
-            result.derived.update(new)
+                if part is None:  # only an applicable scope known: every rule here stays open
+                    concluded.update((r.rule.id, None) for r in chunk.rules)
+                    continue
+                ran.add(position)
+                concluded.update((r.rule.id, part.rules.get(r.rule.id, _PENDING)) for r in chunk.rules)
+                new.update((r.rule.then.fact, part.derived[r.rule.then.fact]) for r in chunk.rules
+                           if r.rule.then.kind == "derive" and r.rule.then.fact in part.derived)  # in rule order
+            derived.update(new)
             known.update(new)
-        return result
+        return RunResult(self, known, ran, concluded, derived)
 
 
 def _derivation_depths(doc: Document) -> dict[str, int]:
@@ -475,23 +654,70 @@ def _threshold(value: Any) -> Any:
     return out
 
 
-def _predicates(leaf: logic.Leaf) -> tuple[Any, Any]:
-    """The durable_rules test for a leaf and its exact negation (given the fact is present)."""
+def _numeric(leaf: logic.Leaf) -> bool:
+    """A leaf on a number: a comparison outcome the finding states (超过30%) may decide it."""
+    value = leaf.value
+    return leaf.op in logic.NUMERIC_OPS or (
+        leaf.op == "is" and isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+@dataclass(frozen=True)
+class _Test:
+    """One comparison of a message property with a constant (durable_rules' operator names)."""
+
+    prop: str
+    op: str  # $eq $neq $lt $lte $gt $gte
+    value: Any
+
+    def expression(self) -> Any:
+        prop = getattr(m, self.prop)
+        return {"$eq": prop.__eq__, "$neq": prop.__ne__, "$lt": prop.__lt__, "$lte": prop.__le__,
+                "$gt": prop.__gt__, "$gte": prop.__ge__}[self.op](self.value)
+
+
+Clause = tuple[_Test, ...]  # either of these tests
+Term = tuple[Clause, ...]  # all of these clauses
+
+# durable_rules 2.0.28 refuses a conjunction with more than about 14 either-or clauses beside its
+# plain tests (error 113, ERR_EXPRESSION_LIMIT_EXCEEDED: 32 entries in an expression sequence); a
+# longer one is split into alternatives (distributing one either-or clause)
+MAX_EITHER = 10
+
+
+def _split(term: Term) -> list[Term]:
+    either = [c for c in term if len(c) > 1]
+    if len(either) <= MAX_EITHER:
+        return [term]
+    first = either[0]
+    rest = tuple(c for c in term if c is not first)
+    return [t for test in first for t in _split(((test,),) + rest)]
+
+
+def _expression(term: Term, phase: int | None) -> Any:
+    """A term as one durable_rules expression over the message: plain tests first (durable_rules'
+    alpha chain), then the either-or clauses, as one flat conjunction."""
+    clauses = sorted(term, key=len)
+    parts = [] if phase is None else [m.ph == phase]
+    for clause in clauses:
+        parts.append(_any_of([t.expression() for t in clause]))
+    return _all_of(parts)
+
+
+_NEGATE = {"$eq": "$neq", "$neq": "$eq", "$lt": "$gte", "$gte": "$lt", "$gt": "$lte", "$lte": "$gt"}
+_OPS = {"is": "$eq", "ge": "$gte", "gt": "$gt", "le": "$lte", "lt": "$lt"}
+
+
+def _tests(leaf: logic.Leaf, prop: str) -> tuple[list[Term], list[Term]]:
+    """The terms under which a leaf on the message's property `prop` is true, and false; both fail
+    when the property is missing (durable_rules fails every comparison on it: the fact is unknown)."""
     op = leaf.op
-    v = tuple(map(_threshold, leaf.value)) if isinstance(leaf.value, tuple) else _threshold(leaf.value)
-    if op == "is":
-        return m.v == v, m.v != v
     if op in ("in", "not_in"):
-        yes = _any_of([m.v == x for x in v])
-        no = _all_of([m.v != x for x in v])
-        return (yes, no) if op == "in" else (no, yes)
-    table = {
-        "ge": (m.v >= v, m.v < v),
-        "gt": (m.v > v, m.v <= v),
-        "le": (m.v <= v, m.v > v),
-        "lt": (m.v < v, m.v >= v),
-    }
-    return table[op]
+        values = tuple(map(_threshold, leaf.value))
+        member: list[Term] = [(tuple(_Test(prop, "$eq", x) for x in values),)]
+        outside: list[Term] = [tuple((_Test(prop, "$neq", x),) for x in values)]
+        return (member, outside) if op == "in" else (outside, member)
+    test = _Test(prop, _OPS[op], _threshold(leaf.value))
+    return [((test,),)], [((_Test(prop, _NEGATE[test.op], test.value),),)]
 
 
 def _any_of(tests: list[Any]) -> Any:

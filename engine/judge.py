@@ -86,8 +86,8 @@ class _Context:
     run: RunResult
     facts: dict[str, Any]  # given, typed
 
-    def truth(self, node: CNode) -> bool | None:
-        return self.run.truth.get(node.id)
+    def truth(self, node: CNode | None) -> bool | None:
+        return self.run.truth(node)
 
     def value(self, fact: str) -> Any:
         if fact in self.facts:

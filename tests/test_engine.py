@@ -1,5 +1,5 @@
 """Engine behaviour around durable_rules: errors inside consequents surface, unknown facts are a
-normal outcome, sessions leave nothing behind."""
+normal outcome, a run leaves nothing behind in durable_rules' sessions, rules fire per conclusion."""
 
 from __future__ import annotations
 
@@ -23,26 +23,58 @@ def test_an_exception_inside_a_consequent_is_raised_not_swallowed(monkeypatch):
 
     monkeypatch.setattr(_Ruleset, "_scratch", broken)
     with pytest.raises(EngineError, match="consequent failed"):
-        cdoc.run({"filling_medium": "液氨", "universal_filling_system": False})
+        cdoc.run({"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨",
+                  "universal_filling_system": False})
 
 
 def test_a_fact_no_rule_tests_is_a_normal_outcome():
     cdoc = compiled(KB, DOC)
     result = cdoc.run({"no_such_fact_in_any_rule": True})
     assert set(result.rules.values()) == {None}
-    assert result.truth == {} and result.derived == {}
+    assert result.derived == {}
+    assert {result.truth(node) for r in cdoc.rules for node in (r.root, r.when, r.scope, r.unless)} == {None}
 
 
-def test_sessions_are_deleted_after_each_judgement():
+def test_a_run_leaves_no_fact_in_the_sessions():
     cdoc = compiled(KB, DOC)
-    before = {chunk.name: set(chunk._sessions) for chunk in cdoc.chunks}
-    result = cdoc.run({"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨", "universal_filling_system": False})
-    assert result.rules["CHEM-2017-07"] is True
-    assert {chunk.name: set(chunk._sessions) for chunk in cdoc.chunks} == before == {c.name: set() for c in cdoc.chunks}
+    cases = [{"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨",
+              "universal_filling_system": False},
+             {"uses_eliminated_tech": True},  # a message no durable rule takes (the scope is not given)
+             {"unit_kind": "危险化学品生产单位", "uses_eliminated_tech": False}]
+    results = [cdoc.run(case) for case in cases]
+    assert results[0].rules["CHEM-2017-07"] is True
+    assert results[1].rules["CHEM-2017-11"] is None and results[2].rules["CHEM-2017-11"] is False
     host = get_host()
-    for chunk in cdoc.chunks:
-        with pytest.raises(Exception):  # durable: "Could not get facts" (SID not found) for any used session
-            host.get_facts(chunk.name, "s0")
+    built = [chunk for chunk in cdoc.chunks if chunk._built]
+    assert built
+    for chunk in built:
+        assert host.get_facts(chunk.name, chunk.SESSION) == []
+
+
+def test_rules_fire_only_on_conclusions(monkeypatch):
+    """A rule that is false or open fires nothing in durable_rules; a concluded one fires once per
+    alternative of its condition that holds."""
+    fired: list[str] = []
+    original = _Ruleset._conclude
+
+    def spy(self, root_id, truth):
+        action = original(self, root_id, truth)
+
+        def recorded(scratch):
+            fired.append((root_id, truth))
+            action(scratch)
+        return recorded
+
+    monkeypatch.setattr(_Ruleset, "_conclude", spy)
+    cdoc = CompiledDocument(DOC)
+    case = {"unit_kind": "危险化学品生产单位", "uses_eliminated_tech": False, "formally_designed": False,
+            "safety_design_diagnosis": True, "special_workers_certified": True}
+    result = cdoc.run(case)
+    assert fired == []  # five facts, every rule they reach false: nothing fires
+    assert {result.rules[r] for r in ("CHEM-2017-11", "CHEM-2017-02")} == {False}
+    case["uses_eliminated_tech"] = True
+    result = cdoc.run(case)
+    assert result.rules["CHEM-2017-11"] is True and len(fired) == 1
 
 
 def test_rulesets_stay_small():
@@ -80,8 +112,10 @@ def test_a_document_defines_in_durable_rules_only_the_rulesets_a_judgement_runs(
     _host()
     assert all(chunk._built for chunk in full.chunks) and durable.lang._rulesets == {}
     again = full.run(case)
-    assert (dict(again.rules), again.truth, again.derived) == (dict(result.rules), result.truth, result.derived)
-    assert list(result.truth.values()) == [True]  # the leaf it tests settled (is: false, given false)
+    assert (dict(again.rules), again.derived) == (dict(result.rules), result.derived)
+    rule = cdoc.rules[cdoc.rule_ids["CHEM-2017-02"]]
+    assert result.truth(rule.when) is True  # the leaf it tests settled (is: false, given false)
+    assert result.rules["CHEM-2017-02"] is None  # its scope (unit kind) not given: open
 
 
 def test_prepare_defines_every_ruleset():
