@@ -9,7 +9,8 @@ GB35181-2017) two case sets are built from the knowledge itself:
 Three paths run on the same cases, interleaved in rounds so that drift on a shared machine hits
 them alike:
   - judge():  engine.judge.judge, the whole judgement (reading, durable_rules, explanation, questions);
-  - durable:  only the compiled rulesets (CompiledDocument.run on the typed facts);
+  - durable:  only the compiled rulesets (CompiledDocument.run on the typed facts, every rule's
+              outcome read: what durable_rules concluded, the rest evaluated in Python as it is read);
   - direct:   the same conditions evaluated in plain Python (engine.direct.evaluate_document).
 Per round the mean µs per case is taken; min/median/max over rounds are printed, with the ratios
 of the medians (judge()/direct, durable/direct) and judgements/s at the median.
@@ -139,7 +140,7 @@ def bench_document(kb, doc_id: str, rounds: int, cases: int, seed: int) -> None:
         pairs = list(zip(items, typed))
         paths = {
             "judge()": lambda p: judge(doc.sector, p[0], day),
-            "durable": lambda p: cdoc.run(p[1]),
+            "durable": lambda p: dict(cdoc.run(p[1]).rules),  # every rule's outcome, as direct gives
             "direct": lambda p: evaluate_document(doc, p[1]),
         }
         report(f" {kind}: {len(items)} cases × {rounds} rounds", interleaved(paths, pairs, rounds))

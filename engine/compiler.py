@@ -171,19 +171,27 @@ class RunResult:
         memo = self._memo
         if node.id in memo:
             return memo[node.id]
+        gate = node.node
         if not node.children:
-            out = node.node.truth(self.known.get(node.node.fact))
-        else:
-            gate = node.node
-            values = [self._truth(child) for child in node.children]
-            if gate.kind == "not":
-                out = None if values[0] is None else not values[0]
-            elif sum(v is True for v in values) >= gate.needed_true:
-                out = True
-            elif sum(v is False for v in values) >= gate.needed_false:
-                out = False
-            else:
-                out = None
+            out = gate.truth(self.known.get(gate.fact))
+        elif gate.kind == "not":
+            value = self._truth(node.children[0])
+            out = None if value is None else not value
+        else:  # Kleene threshold: stop as soon as enough children are true, or false
+            out = None
+            need_true, need_false = gate.needed_true, gate.needed_false
+            for child in node.children:
+                value = self._truth(child)
+                if value is True:
+                    need_true -= 1
+                    if not need_true:
+                        out = True
+                        break
+                elif value is False:
+                    need_false -= 1
+                    if not need_false:
+                        out = False
+                        break
         memo[node.id] = out
         return out
 
@@ -220,10 +228,10 @@ class _Ruleset:
         self._root_nodes: dict[str, CNode] = {}
         scope = doc.scope_condition
         self.scope = scope
+        scope_node = self._add(scope) if scope is not None else None  # one node, shared by the rules
         for rule in rules:
             when = self._add(rule.condition)
             unless = self._add(rule.defeater) if rule.unless is not None else None
-            scope_node = self._add(scope) if scope is not None else None
             parts = [x for x in (scope_node, when) if x is not None]
             if unless is not None:
                 parts.append(self._gate(logic.Gate("not", (unless.node,)), [unless]))

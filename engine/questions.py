@@ -41,7 +41,7 @@ class Probe:
         return memo[fact]
 
     def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> bool | None:
-        if fixed is not None and fixed.fact not in self.depends_on(node):
+        if fixed is not None and fixed.fact not in (self._deps.get(id(node)) or self.depends_on(node)):
             return fixed.truth(self, node)  # the same whatever the trial value: evaluated once on the known facts
         if isinstance(node, logic.Leaf):
             return node.truth(self._value(node.fact, facts, memo, fixed))
@@ -81,8 +81,10 @@ class Probe:
 
     def trial(self, rule_id: str, fixed: "_Fixed", value: Any) -> bool | None:
         """outcome(rule_id, {**fixed.known, fixed.fact: value}), evaluating again only the parts of the
-        conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers); see Trials."""
-        return self._outcome(self.rules[rule_id], {**fixed.known, fixed.fact: value}, {}, True, fixed)
+        conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers); see Trials.
+        The derived facts of one trial value are worked out once for every rule tried with it."""
+        facts, memo = fixed.trial(self, value)
+        return self._outcome(self.rules[rule_id], facts, memo, True, fixed)
 
     def depends_on(self, node: logic.Node) -> frozenset[str]:
         """The facts whose value can change `node`'s truth: those it tests and, for a derived fact
@@ -168,6 +170,16 @@ class _Fixed:
         self.known = known.known
         self.fact = fact
         self._splits: dict[tuple[int, int], tuple[int, int, list[logic.Node]]] = {}
+        self._trials: dict[tuple[int, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def trial(self, probe: Probe, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The facts of one trial value and the memo of the derived facts worked out on them (shared by
+        every rule tried with that value: a derived fact depends on the facts alone)."""
+        key = (id(probe), type(value), value)
+        found = self._trials.get(key)
+        if found is None:
+            found = self._trials[key] = ({**self.known, self.fact: value}, {})
+        return found
 
     def truth(self, probe: Probe, node: logic.Node) -> bool | None:
         return self.base.truth(probe, node)
