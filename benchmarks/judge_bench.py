@@ -11,11 +11,14 @@ them alike:
   - judge():  engine.judge.judge, the whole judgement (reading, durable_rules, explanation, questions);
   - durable:  only the compiled rulesets (CompiledDocument.run on the typed facts, every rule's
               outcome read: what durable_rules concluded, the rest evaluated in Python as it is read);
-  - direct:   the same conditions evaluated in plain Python (engine.direct.evaluate_document).
+  - direct:   the same conditions evaluated in plain Python (engine.direct.evaluate_document);
+  - clips:    with --clips, the same conditions in CLIPS, a C rule engine (benchmarks/clips_peer.py;
+              the rules definitely true only; checked against direct on the same cases first).
 Per round the mean µs per case is taken; min/median/max over rounds are printed, with the ratios
-of the medians (judge()/direct, durable/direct) and judgements/s at the median.
+of the medians (judge()/direct, durable/direct; with --clips clips/durable, clips/direct) and
+judgements/s at the median.
 
-    python3 benchmarks/judge_bench.py [--documents CHEM-2017 COAL-2026] [--rounds 7] [--cases 400]
+    python3 benchmarks/judge_bench.py [--documents CHEM-2017 COAL-2026] [--rounds 7] [--cases 400] [--clips]
 """
 
 from __future__ import annotations
@@ -124,13 +127,26 @@ def report(title: str, figures: dict[str, list[float]]) -> dict[str, float]:
     print(f"  ratio of medians: judge()/direct = {medians['judge()'] / medians['direct']:.2f}, "
           f"durable/direct = {medians['durable'] / medians['direct']:.2f}, "
           f"judge()/durable = {medians['judge()'] / medians['durable']:.2f}")
+    if "clips" in medians:
+        print(f"  ratio of medians: clips/durable = {medians['clips'] / medians['durable']:.2f}, "
+              f"clips/direct = {medians['clips'] / medians['direct']:.2f}")
     return medians
 
 
-def bench_document(kb, doc_id: str, rounds: int, cases: int, seed: int) -> None:
+def clips_module():
+    """benchmarks/clips_peer.py when clipspy is importable, else None (one line says so)."""
+    import clips_peer  # benchmarks/ is on sys.path when this runs as a script
+    if clips_peer.available():
+        return clips_peer
+    print(f"clips path skipped: clipspy is not installed ({clips_peer.INSTALL})")
+    return None
+
+
+def bench_document(kb, doc_id: str, rounds: int, cases: int, seed: int, peers=None) -> None:
     doc = kb.documents[doc_id]
     sector = kb.sectors[doc.sector]
     cdoc = compiled(kb, doc)
+    peer = peers.ClipsDocument(doc, sector) if peers else None
     day = in_force_day(doc)
     print(f"\n== {doc_id} ({doc.number}): {len(doc.rules)} rules, {len(cdoc.chunks)} rulesets, "
           f"rule base {kb.version}, as of {day}")
@@ -143,6 +159,12 @@ def bench_document(kb, doc_id: str, rounds: int, cases: int, seed: int) -> None:
             "durable": lambda p: dict(cdoc.run(p[1]).rules),  # every rule's outcome, as direct gives
             "direct": lambda p: evaluate_document(doc, p[1]),
         }
+        if peer is not None:
+            agree = sum(peer.run(t) == peers.direct_true(doc, t) for t in typed)
+            print(f" {kind}: clips concludes the rules direct finds true on {agree}/{len(typed)} cases")
+            if agree != len(typed):
+                raise SystemExit("clips disagrees with direct: see benchmarks/clips_peer.py")
+            paths["clips"] = lambda p: peer.run(p[1])
         report(f" {kind}: {len(items)} cases × {rounds} rounds", interleaved(paths, pairs, rounds))
 
 
@@ -152,12 +174,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--cases", type=int, default=300, help="cases per set (at most)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clips", action="store_true",
+                        help="also run the rules in CLIPS (clipspy, the bench extra)")
     args = parser.parse_args()
+    peers = clips_module() if args.clips else None
     start = time.perf_counter()
     kb = prepare()
     print(f"knowledge loaded and compiled in {time.perf_counter() - start:.2f} s")
     for doc_id in args.documents:
-        bench_document(kb, doc_id, args.rounds, args.cases, args.seed)
+        bench_document(kb, doc_id, args.rounds, args.cases, args.seed, peers)
 
 
 if __name__ == "__main__":
