@@ -451,3 +451,31 @@ def test_any_context_routes_to_exactly_one_lead(sector, venue, in_park, found_by
     else:
         assert r["handover"]["path"][-1] == r["lead"]["name"] and r["handover"]["path"][0] == found_by
     assert r["summary"].startswith("该") and r["summary"].endswith("。")
+
+
+def test_a_kept_route_is_the_route_worked_out_and_each_caller_gets_its_own_copy():
+    """route_for keeps recent routes (engine.routing.lookup.ROUTE_CACHE_SIZE): a kept route equals the one
+    worked out afresh, a caller changing its copy changes nobody else's, and another context or
+    another fact value gives its own route."""
+    import datetime as dt
+
+    from engine.pipeline import judge
+    from engine.routing import lookup
+
+    case = {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨",
+            "充装使用万向管道充装系统": "否"}
+    judgement = judge("chemicals", case, dt.date(2026, 6, 1), routed=False)
+    lookup._ROUTES.clear()
+    first = lookup.route_for(judgement, {"venue": "化工企业"})
+    fresh = lookup._route(lookup.router(None), knowledge.default(), judgement.sector, judgement.verdict,
+                          {**judgement.derived, **judgement.facts}, lookup._findings(judgement, knowledge.default()),
+                          {"venue": "化工企业"})
+    assert len(lookup._ROUTES) == 1
+    kept = lookup.route_for(judgement, {"venue": "化工企业"})
+    assert kept == first == fresh and kept is not first
+    kept["lead"]["name"] = "改动"
+    assert lookup.route_for(judgement, {"venue": "化工企业"}) == fresh
+    other = lookup.route_for(judgement, {"venue": "化工企业", "found_by": "消防救援大队"})
+    assert other != fresh and len(lookup._ROUTES) == 2
+    passed = judge("chemicals", {**case, "充装使用万向管道充装系统": "是"}, dt.date(2026, 6, 1), routed=False)
+    assert lookup.route_for(passed, {"venue": "化工企业"})["summary"] != fresh["summary"]
