@@ -492,12 +492,12 @@ class _Scratch:
 class CompiledDocument:
     """A document compiled into small rulesets, run in strata so derived facts flow forward.
 
-    Why small: durable_rules 2.0.28 crashes (segmentation fault) or loses conclusions now and
-    then when one session holds a few hundred facts, which a long inspection record against a
-    large standard (COAL-2026 has hundreds of rules) produces. Each ruleset therefore holds at
-    most CHUNK rules, which keeps every session small. Why strata: a rule deriving a fact runs in
-    an earlier stratum than the rules that use it, and its conclusion enters the later rulesets
-    as a fact.
+    Why small: a ruleset no given fact reaches is not run at all, and what a ruleset that ran does
+    not conclude is evaluated in Python for its rules only, so small rulesets keep the work of a
+    judgement close to the facts given (CHUNK 8 measured fastest against 2, 4, 32 and one ruleset per
+    document; with the earlier leaf-per-rule compilation, sessions of a few hundred facts also
+    crashed durable_rules 2.0.28). Why strata: a rule deriving a fact runs in an earlier stratum than
+    the rules that use it, and its conclusion enters the later rulesets' messages as a fact.
     """
 
     CHUNK = 8

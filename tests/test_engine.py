@@ -78,7 +78,7 @@ def test_rules_fire_only_on_conclusions(monkeypatch):
 
 
 def test_rulesets_stay_small():
-    """Each durable ruleset holds at most CHUNK rules (large sessions crash durable_rules 2.0.28)."""
+    """Each durable ruleset holds at most CHUNK rules (a judgement runs only the rulesets its facts reach)."""
     for doc in KB.documents.values():
         if doc.status == "encoded":
             assert all(len(chunk.rules) <= CompiledDocument.CHUNK for chunk in compiled(KB, doc).chunks)
