@@ -452,11 +452,11 @@ class _Ruleset:
                     elif self.phases > 1:
                         message["ph"] = 0
                     fact = dict(message, id=f"c{run}_{phase}", sid=self.SESSION)
-                    asserted.append(fact)
                     try:
+                        asserted.append(fact)
                         host.assert_facts(self.name, [fact])
                     except durable_engine.MessageNotHandledException:
-                        pass  # no rule fired: nothing concluded on this message
+                        asserted.pop()  # no rule took it: durable_rules did not keep it either
                 if self._failure is not None:
                     raise self._failure
             except Exception as exc:  # an action failed, or durable_rules did
