@@ -79,6 +79,27 @@ def coerce(fact: Fact, raw: Any, field: str) -> Any:
     of several values: the candidates are listed), unit_required, too_precise, out_of_range.
     """
     vocab = input_words.load()
+    cacheable = isinstance(raw, (str, bool, int, float))
+    if cacheable:
+        hit = _COERCED.get((id(fact), type(raw), raw))
+        if hit is not None and hit[0] is fact and hit[1] is vocab:
+            return hit[2]
+    out = _coerce(fact, raw, field, vocab)
+    if cacheable:
+        if len(_COERCED) >= _COERCED_MAX:
+            _COERCED.clear()
+        _COERCED[(id(fact), type(raw), raw)] = (fact, vocab, out)
+    return out
+
+
+# (id(fact), type, value as given) -> (the fact, the input words, its typed value): an inspector's values
+# repeat (是, 否, 液氨, 30%) and read the same every time with the same words (errors are not kept:
+# each names its own field)
+_COERCED: dict[tuple[int, type, Any], tuple[Fact, Any, Any]] = {}
+_COERCED_MAX = 8192
+
+
+def _coerce(fact: Fact, raw: Any, field: str, vocab: input_words.Words) -> Any:
     if raw is None or (isinstance(raw, str) and vocab.is_unknown(raw)):
         return None
     if fact.type == "bool":
