@@ -28,6 +28,7 @@ class Probe:
         self.rules = {r.id: r for r in doc.rules}
         self.derivers = {r.then.fact: r for r in doc.rules if r.then.kind == "derive"}
         self._deps: dict[int, frozenset[str]] = {}  # id(node) -> facts its truth can depend on
+        self._reached: dict[tuple[int, str], tuple[logic.Node, ...]] = {}  # (id(gate), fact) -> its children fact reaches
 
     def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> Any:
         if fact in facts:
@@ -50,7 +51,7 @@ class Probe:
             return None if value is None else not value
         if fixed is None:
             trues = falses = 0
-            children: tuple[logic.Node, ...] | list[logic.Node] = node.children
+            children: tuple[logic.Node, ...] = node.children
         else:  # the children the tried fact cannot reach are counted once (e.g. 20 elements of an at-least gate)
             trues, falses, children = fixed.split(self, node)
         values = [self._truth(child, facts, memo, fixed) for child in children]
@@ -106,6 +107,15 @@ class Probe:
             found = self._deps[id(node)] = frozenset(out)
         return found
 
+    def reached(self, gate: logic.Gate, fact: str) -> tuple[logic.Node, ...]:
+        """The children of `gate` whose truth `fact` can change (depends_on), in order; worked out once
+        per gate and fact, whatever the known facts."""
+        key = (id(gate), fact)
+        found = self._reached.get(key)
+        if found is None:
+            found = self._reached[key] = tuple(c for c in gate.children if fact in self.depends_on(c))
+        return found
+
     def thresholds(self, fact: str) -> tuple[float, ...]:
         """The numbers the document's conditions compare `fact` with."""
         if not hasattr(self, "_thresholds"):
@@ -144,6 +154,7 @@ class Trials:
     def __init__(self, known: dict[str, Any]):
         self.known = known
         self._truths: dict[tuple[int, int], bool | None] = {}
+        self._counts: dict[tuple[int, int], tuple[int, int]] = {}
         self._memos: dict[int, dict[str, Any]] = {}
         self._fixed: dict[str, _Fixed] = {}
 
@@ -160,6 +171,15 @@ class Trials:
             self._truths[key] = probe._truth(node, self.known, memo, None)
         return self._truths[key]
 
+    def counts(self, probe: Probe, gate: logic.Gate) -> tuple[int, int]:
+        """How many of the gate's children are true and false on the known facts."""
+        key = (id(probe), id(gate))
+        found = self._counts.get(key)
+        if found is None:
+            values = [self.truth(probe, c) for c in gate.children]
+            found = self._counts[key] = (values.count(True), values.count(False))
+        return found
+
 
 class _Fixed:
     """The fact being tried against the known facts: a node it cannot reach has its truth on the known
@@ -169,7 +189,7 @@ class _Fixed:
         self.base = known
         self.known = known.known
         self.fact = fact
-        self._splits: dict[tuple[int, int], tuple[int, int, list[logic.Node]]] = {}
+        self._splits: dict[tuple[int, int], tuple[int, int, tuple[logic.Node, ...]]] = {}
         self._trials: dict[tuple[int, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
 
     def trial(self, probe: Probe, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -184,15 +204,19 @@ class _Fixed:
     def truth(self, probe: Probe, node: logic.Node) -> bool | None:
         return self.base.truth(probe, node)
 
-    def split(self, probe: Probe, gate: logic.Gate) -> tuple[int, int, list[logic.Node]]:
+    def split(self, probe: Probe, gate: logic.Gate) -> tuple[int, int, tuple[logic.Node, ...]]:
         """For a gate the tried fact reaches: how many of its other children are true and false on
         the known facts, and the children it reaches (to evaluate per trial value)."""
         key = (id(probe), id(gate))
         found = self._splits.get(key)
         if found is None:
-            reached = [c for c in gate.children if self.fact in probe.depends_on(c)]
-            others = [self.base.truth(probe, c) for c in gate.children if self.fact not in probe.depends_on(c)]
-            found = self._splits[key] = (sum(v is True for v in others), sum(v is False for v in others), reached)
+            reached = probe.reached(gate, self.fact)
+            trues, falses = self.base.counts(probe, gate)
+            for child in reached:  # the others: every child less the reached ones
+                value = self.base.truth(probe, child)
+                trues -= value is True
+                falses -= value is False
+            found = self._splits[key] = (trues, falses, reached)
         return found
 
 
