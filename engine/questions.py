@@ -20,6 +20,17 @@ from engine.model import Document, Fact, Rule
 MAJOR, SETTLE, MORE = 0, 1, 2
 
 
+def kleene(gate: logic.Gate, values: list[bool | None]) -> bool | None:
+    """The gate's truth given its children's (as engine.logic.evaluate)."""
+    if gate.kind == "not":
+        return None if values[0] is None else not values[0]
+    if values.count(True) >= gate.needed_true:
+        return True
+    if values.count(False) >= gate.needed_false:
+        return False
+    return None
+
+
 class Probe:
     """Three-valued evaluation of one document's rules on a trial fact set."""
 
@@ -42,24 +53,37 @@ class Probe:
         return memo[fact]
 
     def _truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> bool | None:
-        if fixed is not None and fixed.fact not in (self._deps.get(id(node)) or self.depends_on(node)):
-            return fixed.truth(self, node)  # the same whatever the trial value: evaluated once on the known facts
+        """Kleene truth of `node` on `facts` (derived facts through `memo`). Without `fixed` this is the
+        plain evaluation (the reference, as engine.logic.evaluate); with it, `facts` are the known facts
+        and one tried fact, evaluated by _tried_truth (same answers)."""
+        if fixed is not None:
+            return self._tried_truth(node, facts, memo, fixed)
+        if isinstance(node, logic.Leaf):
+            return node.truth(self._value(node.fact, facts, memo, None))
+        return kleene(node, [self._truth(child, facts, memo, None) for child in node.children])
+
+    def _tried_truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed") -> bool | None:
+        """`node`'s truth on `facts` = the known facts and fixed.fact at its trial value: a node whose
+        truth the trial value cannot change is taken from the known facts (fixed.settled); a gate
+        evaluates only the children the tried fact reaches, the others counted once (fixed.split)."""
+        settled = fixed.settled(node)
+        if settled is not _OPEN:
+            return settled
         if isinstance(node, logic.Leaf):
             return node.truth(self._value(node.fact, facts, memo, fixed))
         if node.kind == "not":
-            value = self._truth(node.children[0], facts, memo, fixed)
+            value = self._tried_truth(node.children[0], facts, memo, fixed)
             return None if value is None else not value
-        if fixed is None:
-            trues = falses = 0
-            children: tuple[logic.Node, ...] = node.children
-        else:  # the children the tried fact cannot reach are counted once (e.g. 20 elements of an at-least gate)
-            trues, falses, children = fixed.split(self, node)
-        values = [self._truth(child, facts, memo, fixed) for child in children]
-        if trues + sum(v is True for v in values) >= node.needed_true:
-            return True
-        if falses + sum(v is False for v in values) >= node.needed_false:
-            return False
-        return None
+        need_true, need_false, children = fixed.split(node)
+        left = len(children)
+        for child in children:  # Kleene threshold, stopping as soon as the children left cannot change it
+            if need_true <= 0 or need_false <= 0 or (need_true > left and need_false > left):
+                break
+            left -= 1
+            value = self._tried_truth(child, facts, memo, fixed)
+            need_true -= value is True
+            need_false -= value is False
+        return True if need_true <= 0 else False if need_false <= 0 else None
 
     def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool,
                  fixed: "_Fixed | None" = None) -> bool | None:
@@ -84,7 +108,7 @@ class Probe:
         """outcome(rule_id, {**fixed.known, fixed.fact: value}), evaluating again only the parts of the
         conditions that `fixed.fact` can reach (the rest is taken from `fixed`, same answers); see Trials.
         The derived facts of one trial value are worked out once for every rule tried with it."""
-        facts, memo = fixed.trial(self, value)
+        facts, memo = fixed.trial(value)
         return self._outcome(self.rules[rule_id], facts, memo, True, fixed)
 
     def depends_on(self, node: logic.Node) -> frozenset[str]:
@@ -149,82 +173,127 @@ def candidates(fact: Fact, probe: Probe) -> list[Any]:
 class Trials:
     """Rule outcomes with one more fact tried on fixed known facts, many times: `outcome(probe, rule_id,
     fact, value)` == `probe.outcome(rule_id, {**known, fact: value})`. The truths of nodes on the known
-    facts are evaluated once and shared by every tried fact and value."""
+    facts are evaluated once and shared by every tried fact and value, and each outcome is worked out
+    once (the question ranking and the either-way check try many of the same)."""
 
     def __init__(self, known: dict[str, Any]):
         self.known = known
-        self._truths: dict[tuple[int, int], bool | None] = {}
-        self._counts: dict[tuple[int, int], tuple[int, int]] = {}
-        self._memos: dict[int, dict[str, Any]] = {}
-        self._fixed: dict[str, _Fixed] = {}
+        self._known: dict[int, _Known] = {}  # id(probe) ->
+        self._fixed: dict[tuple[int, str], _Fixed] = {}  # (id(probe), fact) ->
 
     def outcome(self, probe: Probe, rule_id: str, fact: str, value: Any) -> bool | None:
-        fixed = self._fixed.get(fact)
+        fixed = self._fixed.get((id(probe), fact))
         if fixed is None:
-            fixed = self._fixed[fact] = _Fixed(self, fact)
-        return probe.trial(rule_id, fixed, value)
+            known = self._known.get(id(probe))
+            if known is None:
+                known = self._known[id(probe)] = _Known(probe, self.known)
+            fixed = self._fixed[id(probe), fact] = _Fixed(known, fact)
+        return fixed.outcome(rule_id, value)
 
-    def truth(self, probe: Probe, node: logic.Node) -> bool | None:
-        key = (id(probe), id(node))
-        if key not in self._truths:
-            memo = self._memos.setdefault(id(probe), {})
-            self._truths[key] = probe._truth(node, self.known, memo, None)
-        return self._truths[key]
 
-    def counts(self, probe: Probe, gate: logic.Gate) -> tuple[int, int]:
+class _Known:
+    """One document's truths on the known facts (Probe's plain evaluation), each worked out once."""
+
+    def __init__(self, probe: Probe, known: dict[str, Any]):
+        self.probe = probe
+        self.known = known
+        self._memo: dict[str, Any] = {}  # derived facts on the known facts
+        self._truths: dict[int, bool | None] = {}  # id(node) ->
+        self._counts: dict[int, tuple[int, int]] = {}  # id(gate) ->
+
+    def value(self, fact: str) -> Any:
+        """The fact's value on the known facts: given, derived, or None."""
+        return self.probe._value(fact, self.known, self._memo, None)
+
+    def truth(self, node: logic.Node) -> bool | None:
+        """As Probe._truth on the known facts, a gate's from its children's (each worked out once)."""
+        found = self._truths.get(id(node), _OPEN)
+        if found is _OPEN:
+            if isinstance(node, logic.Leaf):
+                found = node.truth(self.value(node.fact))
+            else:
+                found = kleene(node, [self.truth(c) for c in node.children])
+            self._truths[id(node)] = found
+        return found
+
+    def counts(self, gate: logic.Gate) -> tuple[int, int]:
         """How many of the gate's children are true and false on the known facts."""
-        key = (id(probe), id(gate))
-        found = self._counts.get(key)
+        found = self._counts.get(id(gate))
         if found is None:
-            values = [self.truth(probe, c) for c in gate.children]
-            found = self._counts[key] = (values.count(True), values.count(False))
+            values = [self.truth(c) for c in gate.children]
+            found = self._counts[id(gate)] = (values.count(True), values.count(False))
         return found
 
 
 class _Fixed:
-    """The fact being tried against the known facts: a node it cannot reach has its truth on the known
-    facts (Trials), whatever the trial value, so only what it reaches is evaluated again per value."""
+    """One fact tried, at several values, against one document's known facts: what it cannot change
+    keeps its truth on the known facts, so only what it reaches is evaluated again per value."""
 
-    def __init__(self, known: Trials, fact: str):
+    def __init__(self, known: _Known, fact: str):
         self.base = known
-        self.known = known.known
+        self.probe = known.probe
         self.fact = fact
-        self._splits: dict[tuple[int, int], tuple[int, int, tuple[logic.Node, ...]]] = {}
-        self._trials: dict[tuple[int, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
+        # Kleene evaluation is monotone: a fact going from unknown to a value can settle an open node but
+        # never change a settled one. That holds when the fact is missing from the known facts (neither
+        # given nor derived from them); a given fact tried at another value, or a derived one tried
+        # against its derivation, can change anything it reaches.
+        self.monotone = fact not in known.known and known.value(fact) is None
+        self._settled: dict[int, Any] = {}  # id(node) -> its truth, or _OPEN when the trial value can change it
+        self._splits: dict[int, tuple[int, int, tuple[logic.Node, ...]]] = {}  # id(gate) ->
+        self._trials: dict[tuple[type, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._outcomes: dict[tuple[str, type, Any], bool | None] = {}  # (rule id, type(value), value) ->
 
-    def trial(self, probe: Probe, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    def outcome(self, rule_id: str, value: Any) -> bool | None:
+        """probe.outcome(rule_id, {**known, fact: value}), each worked out once."""
+        key = (rule_id, type(value), value)
+        found = self._outcomes.get(key, _OPEN)
+        if found is _OPEN:
+            found = self._outcomes[key] = self.probe.trial(rule_id, self, value)
+        return found
+
+    def trial(self, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """The facts of one trial value and the memo of the derived facts worked out on them (shared by
         every rule tried with that value: a derived fact depends on the facts alone)."""
-        key = (id(probe), type(value), value)
+        key = (type(value), value)
         found = self._trials.get(key)
         if found is None:
-            found = self._trials[key] = ({**self.known, self.fact: value}, {})
+            found = self._trials[key] = ({**self.base.known, self.fact: value}, {})
         return found
 
-    def truth(self, probe: Probe, node: logic.Node) -> bool | None:
-        return self.base.truth(probe, node)
+    def settled(self, node: logic.Node) -> Any:
+        """The node's truth on the known facts when every trial value leaves it so (the tried fact does
+        not reach it, or it is settled and the trial monotone), else _OPEN."""
+        found = self._settled.get(id(node))
+        if found is None and id(node) not in self._settled:
+            truth = self.base.truth(node)
+            reached = self.fact in self.probe.depends_on(node)
+            found = self._settled[id(node)] = truth if not reached or (self.monotone and truth is not None) else _OPEN
+        return found
 
-    def split(self, probe: Probe, gate: logic.Gate) -> tuple[int, int, tuple[logic.Node, ...]]:
-        """For a gate the tried fact reaches: how many of its other children are true and false on
-        the known facts, and the children it reaches (to evaluate per trial value)."""
-        key = (id(probe), id(gate))
-        found = self._splits.get(key)
+    def split(self, gate: logic.Gate) -> tuple[int, int, tuple[logic.Node, ...]]:
+        """For a gate the tried fact reaches: how many more of its children must be true for it to be
+        true, and false for it to be false, beyond its other children's truths on the known facts; and
+        the children the fact reaches (to evaluate per trial value)."""
+        found = self._splits.get(id(gate))
         if found is None:
-            reached = probe.reached(gate, self.fact)
-            trues, falses = self.base.counts(probe, gate)
+            reached = self.probe.reached(gate, self.fact)
+            trues, falses = self.base.counts(gate)
             for child in reached:  # the others: every child less the reached ones
-                value = self.base.truth(probe, child)
+                value = self.base.truth(child)
                 trues -= value is True
                 falses -= value is False
-            found = self._splits[key] = (trues, falses, reached)
+            found = self._splits[id(gate)] = (gate.needed_true - trues, gate.needed_false - falses, reached)
         return found
 
 
-def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], known: dict[str, Any],
+_OPEN = object()  # a truth not known yet, or not the same for every trial value
+
+
+def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], trials: Trials,
          question_rules: dict[str, Iterable[str]], rule_docs: dict[str, str]) -> dict[str, tuple[int, int]]:
-    """For each asked fact: (tier, number of the open rules one of its answers settles)."""
+    """For each asked fact: (tier, number of the open rules one of its answers settles), the answers
+    tried on `trials`' known facts."""
     out: dict[str, tuple[int, int]] = {}
-    trials = Trials(known)
     for fid, rules in question_rules.items():
         tier, settled = MORE, 0
         for rid in dict.fromkeys(rules):
