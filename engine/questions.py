@@ -40,6 +40,7 @@ class Probe:
         self.derivers = {r.then.fact: r for r in doc.rules if r.then.kind == "derive"}
         self._deps: dict[int, frozenset[str]] = {}  # id(node) -> facts its truth can depend on
         self._reached: dict[tuple[int, str], tuple[logic.Node, ...]] = {}  # (id(gate), fact) -> its children fact reaches
+        self._classes: dict[tuple[str, type, Any], tuple] = {}  # (fact, type(value), value) -> answer_class
 
     def _value(self, fact: str, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed | None") -> Any:
         if fact in facts:
@@ -143,16 +144,38 @@ class Probe:
     def thresholds(self, fact: str) -> tuple[float, ...]:
         """The numbers the document's conditions compare `fact` with."""
         if not hasattr(self, "_thresholds"):
-            nodes = [r.condition for r in self.doc.rules] + [r.defeater for r in self.doc.rules if r.unless is not None]
-            if self.doc.scope is not None:
-                nodes.append(self.doc.scope_condition)
             found: dict[str, set[float]] = {}
-            for node in nodes:
-                for leaf in logic.leaves(node):
-                    if isinstance(leaf.value, (int, float)) and not isinstance(leaf.value, bool):
-                        found.setdefault(leaf.fact, set()).add(leaf.value)
+            for leaf in self._leaves():
+                if isinstance(leaf.value, (int, float)) and not isinstance(leaf.value, bool):
+                    found.setdefault(leaf.fact, set()).add(leaf.value)
             self._thresholds = {k: tuple(sorted(v)) for k, v in found.items()}
         return self._thresholds.get(fact, ())
+
+    def answer_class(self, fact: str, value: Any) -> tuple:
+        """The truths, at `value`, of every leaf of the document testing `fact`. A fact's value enters
+        the evaluation only through those leaves, so two answers of one class give every rule the
+        same outcome on any other facts (e.g. the 35 premises uses GB 35181 tests fall in 12 classes)."""
+        key = (fact, type(value), value)
+        found = self._classes.get(key)
+        if found is None:
+            if not hasattr(self, "_tests"):
+                self._tests: dict[str, list[logic.Leaf]] = {}
+                for leaf in self._leaves():
+                    self._tests.setdefault(leaf.fact, []).append(leaf)
+            try:
+                found = tuple(leaf.truth(value) for leaf in self._tests.get(fact, ()))
+            except TypeError:  # a value no leaf can compare: a class of its own
+                found = ("value", type(value), value)
+            self._classes[key] = found
+        return found
+
+    def _leaves(self) -> Iterable[logic.Leaf]:
+        """Every leaf of the document's conditions, exceptions and scope."""
+        nodes = [r.condition for r in self.doc.rules] + [r.defeater for r in self.doc.rules if r.unless is not None]
+        if self.doc.scope is not None:
+            nodes.append(self.doc.scope_condition)
+        for node in nodes:
+            yield from logic.leaves(node)
 
 
 def candidates(fact: Fact, probe: Probe) -> list[Any]:
@@ -240,21 +263,23 @@ class _Fixed:
         self.monotone = fact not in known.known and known.value(fact) is None
         self._settled: dict[int, Any] = {}  # id(node) -> its truth, or _OPEN when the trial value can change it
         self._splits: dict[int, tuple[int, int, tuple[logic.Node, ...]]] = {}  # id(gate) ->
-        self._trials: dict[tuple[type, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
-        self._outcomes: dict[tuple[str, type, Any], bool | None] = {}  # (rule id, type(value), value) ->
+        self._trials: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}  # answer class ->
+        self._outcomes: dict[tuple[str, tuple], bool | None] = {}  # (rule id, answer class) ->
 
     def outcome(self, rule_id: str, value: Any) -> bool | None:
-        """probe.outcome(rule_id, {**known, fact: value}), each worked out once."""
-        key = (rule_id, type(value), value)
+        """probe.outcome(rule_id, {**known, fact: value}), worked out once per answer class
+        (Probe.answer_class: the answers every leaf on the fact tests alike give the same outcome)."""
+        key = (rule_id, self.probe.answer_class(self.fact, value))
         found = self._outcomes.get(key, _OPEN)
         if found is _OPEN:
             found = self._outcomes[key] = self.probe.trial(rule_id, self, value)
         return found
 
     def trial(self, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The facts of one trial value and the memo of the derived facts worked out on them (shared by
-        every rule tried with that value: a derived fact depends on the facts alone)."""
-        key = (type(value), value)
+        """The facts of one trial value and the memo of the derived facts worked out on them, shared by
+        every rule tried with that value or one of its answer class (a derived fact depends on the
+        facts alone, and on the tried one through the leaves testing it)."""
+        key = self.probe.answer_class(self.fact, value)
         found = self._trials.get(key)
         if found is None:
             found = self._trials[key] = ({**self.base.known, self.fact: value}, {})
