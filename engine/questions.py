@@ -88,18 +88,26 @@ class Probe:
 
     def _outcome(self, rule: Rule, facts: dict[str, Any], memo: dict[str, Any], exception_ok: bool,
                  fixed: "_Fixed | None" = None) -> bool | None:
-        parts = []
+        """The rule's conclusion: False as soon as one of its parts (the scope, the condition, not the
+        exception) is false, True when all are true, else None (open)."""
+        open_ = False
         if self.doc.scope is not None:
-            parts.append(self._truth(self.doc.scope_condition, facts, memo, fixed))
-        parts.append(self._truth(rule.condition, facts, memo, fixed))
+            scope = self._truth(self.doc.scope_condition, facts, memo, fixed)
+            if scope is False:
+                return False
+            open_ = scope is None
+        condition = self._truth(rule.condition, facts, memo, fixed)
+        if condition is False:
+            return False
+        open_ = open_ or condition is None
         if rule.unless is not None:
             unless = self._truth(rule.defeater, facts, memo, fixed)
             if unless is None and exception_ok and rule.unless_kind == "exception":
                 unless = False  # an unanswered 除外 exception does not withhold the conclusion
-            parts.append(None if unless is None else not unless)
-        if any(p is False for p in parts):
-            return False
-        return True if all(p is True for p in parts) else None
+            if unless is True:
+                return False
+            open_ = open_ or unless is None
+        return None if open_ else True
 
     def outcome(self, rule_id: str, facts: dict[str, Any]) -> bool | None:
         """The rule's conclusion on `facts` (True: concluded, an unanswered exception aside)."""
