@@ -64,14 +64,16 @@ class Probe:
         return kleene(node, [self._truth(child, facts, memo, None) for child in node.children])
 
     def _tried_truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed") -> bool | None:
-        """`node`'s truth on `facts` = the known facts and fixed.fact at its trial value: a node whose
-        truth the trial value cannot change is taken from the known facts (fixed.settled); a gate
-        evaluates only the children the tried fact reaches, the others counted once (fixed.split)."""
-        settled = fixed._settled.get(id(node), _UNSEEN)  # fixed.settled(node), the hottest call inlined
-        if settled is _UNSEEN:
-            settled = fixed.settled(node)
-        if settled is not _OPEN:
-            return settled
+        """`node`'s truth on `facts` = the known facts and fixed.fact at its trial value. A node whose
+        truth no trial value can change keeps its truth on the known facts: one the tried fact does not
+        reach (depends_on), or one settled on them when the trial is monotone (_Fixed). A gate
+        evaluates only the children the tried fact reaches, the others counted once (fixed.split).
+        The caches are read in place (the hottest path)."""
+        known = fixed.base._truths.get(id(node), _UNSEEN)
+        if known is _UNSEEN:
+            known = fixed.base.truth(node)
+        if (fixed.monotone and known is not None) or fixed.fact not in (self._deps.get(id(node)) or self.depends_on(node)):
+            return known
         if isinstance(node, logic.Leaf):
             return node.truth(self._value(node.fact, facts, memo, fixed))
         if node.kind == "not":
@@ -241,8 +243,8 @@ class _Known:
 
     def truth(self, node: logic.Node) -> bool | None:
         """As Probe._truth on the known facts, a gate's from its children's (each worked out once)."""
-        found = self._truths.get(id(node), _OPEN)
-        if found is _OPEN:
+        found = self._truths.get(id(node), _UNSEEN)
+        if found is _UNSEEN:
             if isinstance(node, logic.Leaf):
                 found = node.truth(self.value(node.fact))
             else:
@@ -272,7 +274,6 @@ class _Fixed:
         # given nor derived from them); a given fact tried at another value, or a derived one tried
         # against its derivation, can change anything it reaches.
         self.monotone = fact not in known.known and known.value(fact) is None
-        self._settled: dict[int, Any] = {}  # id(node) -> its truth, or _OPEN when the trial value can change it
         self._splits: dict[int, tuple[int, int, tuple[logic.Node, ...]]] = {}  # id(gate) ->
         self._trials: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}  # answer class ->
         self._outcomes: dict[tuple[str, tuple], bool | None] = {}  # (rule id, answer class) ->
@@ -281,8 +282,8 @@ class _Fixed:
         """probe.outcome(rule_id, {**known, fact: value}), worked out once per answer class
         (Probe.answer_class: the answers every leaf on the fact tests alike give the same outcome)."""
         key = (rule_id, self.probe.answer_class(self.fact, value))
-        found = self._outcomes.get(key, _OPEN)
-        if found is _OPEN:
+        found = self._outcomes.get(key, _UNSEEN)
+        if found is _UNSEEN:
             found = self._outcomes[key] = self.probe.trial(rule_id, self, value)
         return found
 
@@ -294,16 +295,6 @@ class _Fixed:
         found = self._trials.get(key)
         if found is None:
             found = self._trials[key] = ({**self.base.known, self.fact: value}, {})
-        return found
-
-    def settled(self, node: logic.Node) -> Any:
-        """The node's truth on the known facts when every trial value leaves it so (the tried fact does
-        not reach it, or it is settled and the trial monotone), else _OPEN."""
-        found = self._settled.get(id(node), _UNSEEN)
-        if found is _UNSEEN:
-            truth = self.base.truth(node)
-            reached = self.fact in self.probe.depends_on(node)
-            found = self._settled[id(node)] = truth if not reached or (self.monotone and truth is not None) else _OPEN
         return found
 
     def split(self, gate: logic.Gate) -> tuple[int, int, tuple[logic.Node, ...]]:
@@ -322,8 +313,7 @@ class _Fixed:
         return found
 
 
-_OPEN = object()  # a truth not known yet, or not the same for every trial value
-_UNSEEN = object()  # not looked at yet
+_UNSEEN = object()  # not worked out yet (None is a truth)
 
 
 def rank(facts_by_id: dict[str, Fact], probes: dict[str, Probe], trials: Trials,
