@@ -645,12 +645,13 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
     if verdict == "insufficient":
         wanted = {fid: rules for fid, rules in parts["question_rules"].items()
                   if fid not in facts and fid not in parts["derived"] and set(rules) & set(open_rules)}
-        ranking = qrank.rank(sector.facts, {d.id: _probe(kb, d) for d in encoded}, facts,
+        trials = qrank.Trials(facts)  # probe.outcome(rid, {**facts, fid: v}), shared by the ranking and _either_way
+        ranking = qrank.rank(sector.facts, {d.id: _probe(kb, d) for d in encoded}, trials,
                              {fid: [r for r in rules if r in set(open_rules)] for fid, rules in wanted.items()},
                              parts["rule_docs"])
         questions = _questions(sector, wanted, open_rules, ranking, parts.get("prefer"))
         split = _either_way(sector, encoded, facts, [q.fact for q in questions if q.decides == "major"],
-                            parts["contexts"], parts["rule_docs"], kb)
+                            parts["contexts"], parts["rule_docs"], kb, trials)
         if split is not None:
             hazards, note = split
             verdict, questions = "major", []
@@ -668,13 +669,13 @@ def judge_facts(sector: Sector, facts: dict[str, Any], as_of: dt.date | None = N
 
 
 def _either_way(sector: Sector, encoded: list[Document], facts: dict[str, Any], candidates_facts: list[str],
-                contexts: dict[str, _Context], rule_docs: dict[str, str], kb: KnowledgeBase) -> tuple[list[Finding], str] | None:
+                contexts: dict[str, _Context], rule_docs: dict[str, str], kb: KnowledgeBase,
+                trials: qrank.Trials) -> tuple[list[Finding], str] | None:
     """A case decided whatever the answer: a missing fact for which every possible answer concludes
     some major hazard (e.g. 第十八条 "未制定……制度，或者制度未有效执行" when the rules were not
     enforced: not made -> the first situation, made -> the second). Returns the findings, one per
-    concluding rule, and a note saying so; None when no such fact."""
+    concluding rule, and a note saying so; None when no such fact. `trials` are on `facts`."""
     docs = {d.id: d for d in encoded}
-    trials = qrank.Trials(facts)  # probe.outcome(rid, {**facts, fid: v}), sharing what fid cannot reach
     for fid in candidates_facts:
         fact = sector.facts[fid]
         by_value: dict[Any, str] = {}
