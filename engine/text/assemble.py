@@ -258,7 +258,7 @@ def _number(fact, text, start, end, lo, hi, doc, conf, notes):  # noqa: PLR0913
     before = [n for n in nums if n.end <= start and start - n.end <= NUMBER_WINDOW]
     chosen = None
     for n in after + list(reversed(before)):
-        value = num.convert(n.value, n.unit, fact.unit, n.written)
+        value = n.to_unit(fact.unit)
         if value is not None and (n.unit is not None or fact.unit in (None, "个", "倍")):
             chosen = (n, value)
             break
