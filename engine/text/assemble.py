@@ -274,7 +274,7 @@ def _number(fact, text, start, end, lo, hi, doc, conf, notes):  # noqa: PLR0913
     if n.op != "=":
         conf = min(conf, 0.6)
         notes = notes + [f"数值为范围（{n.text}）"]
-    if n.unit is None:
+    if n.unit is None and fact.unit is not None:  # (a quantity without a unit, 相对密度, has none to write)
         conf = min(conf, 0.65)
         notes = notes + ["数值未写单位"]
     return round(value, 6), info, conf, notes

@@ -280,6 +280,15 @@ def _reading(text: str, m: re.Match, prefix_unit: str | None):
     return (*full[0], ()) if full else None
 
 
+def _BARE_OK(text: str, m: re.Match, end: int) -> bool:  # noqa: N802
+    """Whether a Chinese numeral without a unit is a number all the same: a quantity without a unit (相对
+    密度为零点七五的…) written with a decimal point, or after a comparison word and ending the phrase (倍数为三。);
+    not 一是, 统一, 万一, 为一体."""
+    if "点" in m.group("run"):
+        return True
+    return bool(m.group("cmp")) and (end == len(text) or text[end] in "，,。；;、的 \n")
+
+
 def find_numbers(text: str) -> list[Number]:
     """Every number in `text` that carries a unit (or 百分之/千分之), or a digit string; with spans."""
     start_re, _unit_re, prefixes = _patterns()
@@ -307,7 +316,7 @@ def find_numbers(text: str) -> list[Number]:
         if prefix_unit is None and _DOTTED.match(text, end):
             continue  # a section number (5.1.3), not a quantity
         cn = not re.match(r"[0-9０-９]", run)
-        if cn and written is None:
+        if cn and written is None and not _BARE_OK(text, m, end):
             continue  # a bare Chinese numeral ("一是", "统一") is not a measurement
         tail = _TAIL.match(text, end)
         if tail:
