@@ -194,6 +194,9 @@ _DOTTED = re.compile(r"[.．][0-9０-９]")
 _TAIL = re.compile(r"\s*(?:左右|上下|多|余)")
 _AFTER = re.compile(r"以上|以下")
 _APPROX_BEFORE = re.compile("约|大约|大概|接近|将近")
+# …约为规定值的70%: the approximation is said of the number a few words before it, in its clause
+_APPROX_IN_CLAUSE = re.compile("约为|约占|约是|约合|约有|大约|大概|估计")
+_CLAUSE_BREAKS = "，,。；;：:\n"
 # A unit character that is the first of another word after a numeral: 一方面, 三方面, 一分为二,
 # 三分之一 (a fraction: not read), 十分严重 / 万分 (an adverb).
 _NOT_UNIT = {"方": re.compile(r"方(?:面|式|法|案|向|位|针|便)"),
@@ -329,9 +332,11 @@ def find_numbers(text: str) -> list[Number]:
         op = lexicon.COMPARE.get(m.group("cmp") or "", "=")
         if after:
             op = lexicon.COMPARE[after.group(0)]
-        approx = bool(m.group("approx") or mid or tail
-                      or _APPROX_BEFORE.search(text[max(0, m.start() - 3):m.start()]))
         begin = m.start("cmp") if m.group("cmp") else (m.start("approx") if m.group("approx") else rs)
+        clause = max(text.rfind(c, 0, begin) for c in _CLAUSE_BREAKS) + 1
+        approx = bool(m.group("approx") or mid or tail
+                      or _APPROX_BEFORE.search(text[max(0, m.start() - 3):m.start()])
+                      or _APPROX_IN_CLAUSE.search(text[max(clause, begin - 10):begin]))
         also = tuple((float(v), lexicon.UNITS.get(w, w), w) for v, w in others)
         out.append(Number(value=float(value), unit=unit, start=begin, end=end, text=text[begin:end],
                           op=op, approximate=approx, written=written, also=also))
