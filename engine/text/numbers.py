@@ -28,6 +28,7 @@ _DIGITS = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
 _CN_CHARS = "零〇一二两三四五六七八九十百千万亿"
 _RUN = rf"(?:{_DIGITS}[万亿]{{0,2}}|[{_CN_CHARS}]+(?:点[零〇一二三四五六七八九]+[万亿]{{0,2}})?)"
 _COMPARE_RE = "|".join(re.escape(w) for w in sorted(lexicon.COMPARE, key=len, reverse=True))
+_ARABIC = frozenset("0123456789０１２３４５６７８９")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 # ---- the numeral reader ---------------------------------------------------------------------------
@@ -163,8 +164,9 @@ class Number:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
-    """(number run with what may precede it, unit word, prefix units). Unit spellings: the reader's own
+def _patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str], frozenset[str]]:
+    """(number run with what may precede it, unit word, prefix units, the numeral characters a unit
+    word may begin with: 千 of 千帕, 万 of 万千瓦, 百 of 百分比). Unit spellings: the reader's own
     (lexicon.UNITS) and every spelling of the shared input words (knowledge/words.yaml `units`: 千伏,
     兆瓦, 微升/升 …), longest first, letters in any case (MW, mw); the same words structured input
     accepts. Prefix units (百分之, 千分之) from words.yaml `prefix_units`."""
@@ -180,7 +182,8 @@ def _patterns() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     prefix_re = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
     start = re.compile(rf"(?P<cmp>{_COMPARE_RE})?\s*(?P<approx>约|大约|大概|近|接近)?\s*"
                        rf"(?P<prefix>{prefix_re})?(?P<run>{_RUN})")
-    return start, re.compile(rf"\s*(?:{unit_re})", re.IGNORECASE), prefixes
+    firsts = frozenset(c for u in spellings for c in (u[0], u[0].lower(), u[0].upper()) if c in _CN_CHARS)
+    return start, re.compile(rf"\s*(?:{unit_re})", re.IGNORECASE), prefixes, firsts
 
 
 def number_re() -> re.Pattern:
@@ -195,8 +198,7 @@ _TAIL = re.compile(r"\s*(?:左右|上下|多|余)")
 _AFTER = re.compile(r"以上|以下")
 _APPROX_BEFORE = re.compile("约|大约|大概|接近|将近")
 # …约为规定值的70%: the approximation is said of the number a few words before it, in its clause
-_APPROX_IN_CLAUSE = re.compile("约为|约占|约是|约合|约有|大约|大概|估计")
-_CLAUSE_BREAKS = "，,。；;：:\n"
+_APPROX_IN_CLAUSE = re.compile("(?:约为|约占|约是|约合|约有|大约|大概|估计)[^，,。；;：:\n]*$")
 # A unit character that is the first of another word after a numeral: 一方面, 三方面, 一分为二,
 # 三分之一 (a fraction: not read), 十分严重 / 万分 (an adverb).
 _NOT_UNIT = {"方": re.compile(r"方(?:面|式|法|案|向|位|针|便)"),
@@ -238,10 +240,13 @@ def _reading(text: str, m: re.Match, prefix_unit: str | None):
     """(value, unit written, end, approximate in the middle, other readings of the same quantity) of the
     number begun by match `m`, or None."""
     run, rs = m.group("run"), m.start("run")
-    cn = not re.match(r"[0-9０-９]", run)
+    cn = run[0] not in _ARABIC
+    firsts = _patterns()[3]
     readings = []
     for k in range(len(run), 0, -1):
         head, leftover = run[:k], run[k:]
+        if leftover and leftover[0] not in firsts:
+            continue  # no unit word begins there: no cut
         if leftover and _ABBREVIATED.search(head):
             continue  # 一万二|千帕: 一万二 stands for 一万二千 only when nothing follows
         value = numeral(head)
@@ -294,7 +299,7 @@ def _BARE_OK(text: str, m: re.Match, end: int) -> bool:  # noqa: N802
 
 def find_numbers(text: str) -> list[Number]:
     """Every number in `text` that carries a unit (or 百分之/千分之), or a digit string; with spans."""
-    start_re, _unit_re, prefixes = _patterns()
+    start_re, _unit_re, prefixes, _firsts = _patterns()
     out: list[Number] = []
     pos = 0
     while True:
@@ -318,7 +323,7 @@ def find_numbers(text: str) -> list[Number]:
         value, written, end, mid, others = got
         if prefix_unit is None and _DOTTED.match(text, end):
             continue  # a section number (5.1.3), not a quantity
-        cn = not re.match(r"[0-9０-９]", run)
+        cn = run[0] not in _ARABIC
         if cn and written is None and not _BARE_OK(text, m, end):
             continue  # a bare Chinese numeral ("一是", "统一") is not a measurement
         tail = _TAIL.match(text, end)
@@ -333,10 +338,9 @@ def find_numbers(text: str) -> list[Number]:
         if after:
             op = lexicon.COMPARE[after.group(0)]
         begin = m.start("cmp") if m.group("cmp") else (m.start("approx") if m.group("approx") else rs)
-        clause = max(text.rfind(c, 0, begin) for c in _CLAUSE_BREAKS) + 1
         approx = bool(m.group("approx") or mid or tail
-                      or _APPROX_BEFORE.search(text[max(0, m.start() - 3):m.start()])
-                      or _APPROX_IN_CLAUSE.search(text[max(clause, begin - 10):begin]))
+                      or _APPROX_BEFORE.search(text, max(0, m.start() - 3), m.start())
+                      or _APPROX_IN_CLAUSE.search(text, max(0, begin - 10), begin))
         also = tuple((float(v), lexicon.UNITS.get(w, w), w) for v, w in others)
         out.append(Number(value=float(value), unit=unit, start=begin, end=end, text=text[begin:end],
                           op=op, approximate=approx, written=written, also=also))
