@@ -142,7 +142,7 @@ def test_numbers_in_every_form(text, value):
     assert result.verdict == "major"
 
 
-def test_units_are_converted_and_chinese_numerals_read_by_cn2an():
+def test_units_are_converted_and_chinese_numerals_read():
     facts, _ = facts_of("煤矿工作面瓦斯超限，浓度3.2%，瓦斯超限持续0.5小时，系瓦斯治理不到位。", "mines", dt.date(2026, 8, 1))
     assert facts["methane_3pct_duration"] == pytest.approx(30)
     facts, _ = facts_of("铁矿排土场边坡高度二百一十米，未建立边坡稳定监测系统。", "mines", dt.date(2026, 8, 1))

@@ -258,7 +258,7 @@ def _number(fact, text, start, end, lo, hi, doc, conf, notes):  # noqa: PLR0913
     before = [n for n in nums if n.end <= start and start - n.end <= NUMBER_WINDOW]
     chosen = None
     for n in after + list(reversed(before)):
-        value = num.convert(n.value, n.unit, fact.unit, n.written)
+        value = n.to_unit(fact.unit)
         if value is not None and (n.unit is not None or fact.unit in (None, "个", "倍")):
             chosen = (n, value)
             break
@@ -274,7 +274,7 @@ def _number(fact, text, start, end, lo, hi, doc, conf, notes):  # noqa: PLR0913
     if n.op != "=":
         conf = min(conf, 0.6)
         notes = notes + [f"数值为范围（{n.text}）"]
-    if n.unit is None:
+    if n.unit is None and fact.unit is not None:  # (a quantity without a unit, 相对密度, has none to write)
         conf = min(conf, 0.65)
         notes = notes + ["数值未写单位"]
     return round(value, 6), info, conf, notes

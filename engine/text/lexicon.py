@@ -32,7 +32,8 @@ CUE_CLASSES = [
 # (即 of 立即/随即/当即/即使/即时 is not one; nor 就 of 成就/造就, 便 of 方便/以便/便于).
 NEGATION_SCOPE_END = r"(?<![立随当])即(?![使时刻])|(?<![成造迁])就(?!是)|(?<![方以顺])便(?![于利])"
 # Words a cue can be part of without negating anything (they are matched first and skipped).
-NOT_NEGATION = ["无误", "不断", "不仅", "无论", "不论", "不同", "未来", "毫无疑问", "并不是没有", "无关"]
+NOT_NEGATION = ["无误", "不断", "不仅", "无论", "不论", "不同", "未来", "毫无疑问", "并不是没有", "无关",
+                "损坏率", "故障率", "不合格率"]  # a rate is a number ("防火门损坏率为60%"), not a negation
 
 # A clause that reports a condition as since corrected: the finding no longer holds as found.
 CORRECTED = ["已整改", "已经整改", "整改完毕", "整改完成", "已更换", "已修复", "已恢复", "已补齐", "已补办",
