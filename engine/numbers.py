@@ -2,7 +2,8 @@
 
 Accepted: `1.2`, `1.2%`, `１．２％` (full-width), `15分钟`, `3kWh`, `百分之一点二`, `十五分钟`,
 `0.012` where the fact takes a bare number. Unit spellings and their exact factors are data
-(knowledge/words.yaml `units`, `prefix_units`); Chinese numerals are read with cn2an.
+(knowledge/words.yaml `units`, `prefix_units`); Chinese numerals are read by engine.text.numbers.numeral
+(the same reading as free text: exact, and a form that would have to be guessed, such as 三五 or 十七八, is refused).
 
 Exactness: the value is computed as a fraction from the written decimal and the unit factor and
 must survive the trip to a float unchanged (the engine compares floats; see
@@ -87,10 +88,10 @@ def _split(fact: Fact, text: str, words: Words, raw: Any, field: str) -> tuple[F
     match = _CN.match(text)
     if not match:
         return None
-    import cn2an  # lazily: importing it takes about a second, and most numbers are written in digits
+    from engine.text.numbers import numeral as read_numeral  # the reader free text uses too: one reading
 
     numeral, rest = match.group(1), match.group(2)
-    if len(numeral) > 30 or len(numeral.partition("点")[2]) > 12:  # cn2an reads through a float
+    if len(numeral) > 30 or len(numeral.partition("点")[2]) > 12:
         raise HazardError("too_precise", f"“{fact.label}”的有效数字过多，请按实测精度填写（收到：{_shown(raw)}）", field)
     # unit words may begin with a numeral character (千瓦时, 千米): try the longest numeral whose
     # remainder is a known unit word, then the whole run as a bare numeral
@@ -98,11 +99,10 @@ def _split(fact: Fact, text: str, words: Words, raw: Any, field: str) -> tuple[F
         head, unit = numeral[:cut], numeral[cut:] + rest
         if unit.strip() and (not fact.unit or words.unit_factor(fact.unit, unit.strip()) is None):
             continue
-        try:
-            value = cn2an.cn2an(head, "normal")
-        except (ValueError, KeyError, IndexError, TypeError):
+        value = read_numeral(head)  # exact; None for a form that would have to be guessed (三五, 两十)
+        if value is None:
             continue
-        return _fraction(Decimal(repr(value)), fact, raw, field), unit.strip()
+        return _fraction(value, fact, raw, field), unit.strip()
     return None
 
 

@@ -264,6 +264,7 @@ ANNUAL = "全年原煤产量与核定生产能力之比"  # %, a bare ratio is a
     (ANNUAL, "115%", 115), (ANNUAL, "115", 115), (ANNUAL, "百分之一百一十五", 115), (ANNUAL, "0", 0),
     (ANNUAL, "1.15%", 1.15), (QUARTER, "10", 10), (QUARTER, "0.3%", 0.3),
     ("矿井同时生产的水平个数", "2个", 2), ("矿井同时生产的水平个数", "两个", 2),
+    (DURATION, "一百二十分钟", 120), (DURATION, "两小时", 120), (BATTERY, "两千五百瓦时", 2.5),
 ])
 def test_number_as_written(label, raw, want):
     assert value("mines", label, raw) == want
@@ -290,6 +291,8 @@ def test_number_as_written(label, raw, want):
     (METHANE, float("nan"), "bad_value"),
     (METHANE, 10 ** 400, "out_of_range"),
     (METHANE, "-1", "out_of_range"),
+    # a numeral that would have to be guessed is refused, as in free text (engine.text.numbers.numeral)
+    (DURATION, "三五分钟", "bad_value"), (DURATION, "十七八分钟", "bad_value"), (DURATION, "两十分钟", "bad_value"),
 ])
 def test_number_refused(label, raw, code):
     err = refused("mines", label, raw)
