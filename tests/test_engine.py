@@ -16,15 +16,22 @@ DOC = KB.documents["CHEM-2017"]
 
 
 def test_an_exception_inside_a_consequent_is_raised_not_swallowed(monkeypatch):
-    cdoc = CompiledDocument(DOC)  # a private copy, so the patched method affects nothing else
+    def broken(self, root_id, truth):
+        def action(scratch):
+            raise RuntimeError("consequent failed")
+        return action
 
-    def broken(self, c):
-        raise RuntimeError("consequent failed")
-
-    monkeypatch.setattr(_Ruleset, "_scratch", broken)
+    monkeypatch.setattr(_Ruleset, "_conclude", broken)
+    cdoc = CompiledDocument(DOC)  # a private copy, built with the broken actions
+    case = {"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨",
+            "universal_filling_system": False}
     with pytest.raises(EngineError, match="consequent failed"):
-        cdoc.run({"unit_kind": "危险化学品生产单位", "filling_container": "汽车罐车或铁路罐车（槽车）", "filling_medium": "液氨",
-                  "universal_filling_system": False})
+        cdoc.run(case)
+    monkeypatch.undo()
+    for chunk in cdoc.chunks:  # the failed run left nothing behind: the next run of the same rulesets works
+        if chunk._built:
+            assert get_host().get_facts(chunk.name, chunk.SESSION) == []
+    assert compiled(KB, DOC).run(case).rules["CHEM-2017-07"] is True
 
 
 def test_a_fact_no_rule_tests_is_a_normal_outcome():
