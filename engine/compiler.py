@@ -19,9 +19,10 @@ finds true where the network did not fire is an EngineError, never a silent answ
 (tests/test_engine_property.py) keeps the two in agreement on random cases.
 
 durable_rules keeps rulesets global per process and is not thread-safe: every call goes through
-one process-wide lock, each judgement has its own session id, and its state is deleted afterwards.
-The host runs no background threads (see _SerialHost); a document is split into small rulesets
-run in strata (see CompiledDocument).
+one process-wide lock; each ruleset keeps one session, into which a run asserts its messages and from
+which it retracts them. The host runs no background threads (see _SerialHost). The actions of the
+rules that fire are taken from durable_rules' C action queue by rule name (see _Ruleset._assert), not
+through its Python host. A document is split into small rulesets run in strata (see CompiledDocument).
 """
 
 from __future__ import annotations
