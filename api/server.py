@@ -51,7 +51,7 @@ from engine import catalog, knowledge, routing
 from engine.errors import EngineError, HazardError
 from engine.compiler import register_all
 from engine.judge import VERDICT_ZH, prepare
-from engine.pipeline import judge
+from engine.pipeline import judge, read_facts
 from engine.knowledge import KnowledgeBase
 from engine.model import Judgement
 
@@ -282,16 +282,39 @@ def judge_case(case: CaseRequest, kb: KnowledgeBase, all_questions: bool = False
         if sector_id in ids[:i]:
             raise HazardError("duplicate_sector", f"行业“{sector_id}”重复出现", f"sectors.{i}")
     shares: dict[str, dict[str, Any]] = {s: {} for s in ids}
+    set_aside: dict[str, list[str]] = {s: [] for s in ids}  # per sector: facts its vocabulary cannot read
     for name, value in case.facts.items():
         owners = [s for s in ids if kb.sectors[s].fact_by_name(str(name).strip()) is not None]
         if not owners:
             labels = "、".join(kb.sectors[s].label for s in ids)
             raise HazardError("unknown_fact", f"“{name}”不是所列行业（{labels}）任一词汇表中的事实；"
                                               f"可用 GET /v1/vocabulary/{{sector}} 查看", f"facts.{name}")
+        # a label several sectors share (被检查单位类别) may take a value only one of them knows: the fact
+        # goes to the sectors that can read it, and the others say they left it aside
+        refused: dict[str, HazardError] = {}
         for s in owners:
+            try:
+                read_facts(kb.sectors[s], {name: value})
+            except HazardError as exc:
+                refused[s] = exc
+        readers = [s for s in owners if s not in refused]
+        if not readers:
+            first = next(iter(refused.values()))
+            if len(refused) == 1:
+                raise first
+            labels = "、".join(kb.sectors[s].label for s in refused)
+            raise HazardError(first.code, f"所列行业（{labels}）均无法读取“{name}”的取值：{first.message}",
+                              first.field, status=first.status)
+        for s in readers:
             shares[s][name] = value
+        used_by = "、".join(kb.sectors[s].label for s in readers)
+        for s in refused:
+            set_aside[s].append(f"“{name}”的取值“{value}”不是{kb.sectors[s].label}行业该事实的取值，"
+                                f"未用于本行业判定（已用于：{used_by}）")
     results = [judge(s, shares[s], case.as_of, complete=case.complete, kb=kb, context=context,
                      all_questions=all_questions) for s in ids]
+    for s, result in zip(ids, results):
+        result.warnings.extend(set_aside[s])
     verdict = _overall([r.verdict for r in results])
     return MultiJudgement(verdict=verdict, verdict_zh=VERDICT_ZH[verdict], sectors=list(ids), judgements=results,
                           rulebase_version=kb.version)

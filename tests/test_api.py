@@ -131,6 +131,25 @@ def test_several_sectors_split_the_facts_by_vocabulary(client, kb):
     assert body["verdict"] == "major" and body["rulebase_version"] == kb.version
 
 
+def test_a_label_several_sectors_share_goes_to_those_that_can_read_its_value(client, kb):
+    """被检查单位类别 is in the chemicals and the gas vocabularies with different values: a chemicals value
+    is judged under chemicals and set aside, with a warning, under gas; a value no listed sector can read
+    is an error naming them."""
+    facts = {"被检查单位类别": "危险化学品生产单位", "充装对象": "汽车罐车或铁路罐车（槽车）", "充装介质": "液氨",
+             "充装使用万向管道充装系统": "否"}
+    assert kb.sectors["gas"].fact_by_name("被检查单位类别") is not None  # the premise: a shared label
+    r = client.post("/v1/judgements", json={"sectors": ["chemicals", "gas"], "as_of": DAY, "facts": facts})
+    assert r.status_code == 200, r.text
+    chemicals, gas = r.json()["judgements"]
+    assert chemicals["verdict"] == "major" and chemicals["hazards"][0]["rule_id"] == "CHEM-2017-07"
+    assert kb.sectors["gas"].fact_by_name("被检查单位类别").id not in gas["facts"]
+    assert any("被检查单位类别" in w and "未用于本行业判定" in w and "化工" in w for w in gas["warnings"]), gas["warnings"]
+    bad = client.post("/v1/judgements", json={"sectors": ["chemicals", "gas"], "as_of": DAY,
+                                              "facts": {"被检查单位类别": "不存在的单位"}})
+    assert_error(bad, 422, "bad_value", "facts.被检查单位类别", kb.version)
+    assert "均无法读取" in bad.json()["error"]["message"]
+
+
 @pytest.mark.parametrize("case,code,field", [
     ({"sectors": ["chemicals", "nope"], "facts": {}}, "unknown_sector", "sectors.1"),
     ({"sectors": ["chemicals", "chemicals"], "facts": {}}, "duplicate_sector", "sectors.1"),
