@@ -177,24 +177,8 @@ class RunResult:
         gate = node.node
         if not node.children:
             out = gate.truth(self.known.get(gate.fact))
-        elif gate.kind == "not":
-            value = self._truth(node.children[0])
-            out = None if value is None else not value
-        else:  # Kleene threshold: stop as soon as enough children are true, or false
-            out = None
-            need_true, need_false = gate.needed_true, gate.needed_false
-            for child in node.children:
-                value = self._truth(child)
-                if value is True:
-                    need_true -= 1
-                    if not need_true:
-                        out = True
-                        break
-                elif value is False:
-                    need_false -= 1
-                    if not need_false:
-                        out = False
-                        break
+        else:
+            out = logic.combine(gate, (self._truth(child) for child in node.children))
         memo[node.id] = out
         return out
 
@@ -260,9 +244,8 @@ class _Ruleset:
         self.phases = 1
         self._levels: dict[str, int] = {}
         self._term_memo: dict[tuple[str, bool], list[Term]] = {}
-        self._current: _Scratch | None = None  # the session being run (under ENGINE_LOCK)
         self._actions: list[Callable[[_Scratch], None]] = []  # by durable rule position (see _build)
-        self._handle: int | None = None  # durable_rules' C handle, once registered (see _native)
+        self._handle: int | None = None  # durable_rules' C handle, once registered (see _register)
         self._by_name: dict[str, Callable[[_Scratch], None]] = {}
         for leaf in self.leaves.values():  # a threshold the network cannot compare exactly: refused now
             for value in (leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)):
@@ -365,13 +348,10 @@ class _Ruleset:
         out = [t for group in out for t in group]
         return out if len(out) <= self.SPELL_OUT else None
 
-    def _consequent(self, action: Callable[["_Scratch"], None]) -> Callable[[Any], None]:
-        """The function durable_rules registers for a rule. Runs take the actions from the C engine's
-        queue themselves (see _assert), so durable_rules' Python host never calls it; it stays correct
-        if it did."""
-        def consequent(c: Any) -> None:
-            action(self._scratch(c))
-        return consequent
+    def _consequent(self, c: Any) -> None:
+        """The function durable_rules registers for every rule of the ruleset. Runs take the actions from
+        the C engine's queue themselves (see _assert), so durable_rules' Python host never calls it."""
+        raise EngineError(f"规则动作不应经 durable_rules 的 Python 宿主执行（{self.name}）")
 
     def _conclude(self, root_id: str, truth: bool) -> Callable[["_Scratch"], None]:
         concludes = [(r.rule.id, r.rule.then.fact if r.rule.then.kind == "derive" else None)
@@ -418,28 +398,21 @@ class _Ruleset:
         with ENGINE_LOCK, ruleset(self.name):
             for node, truth, terms, action in todo:
                 phase = self._level(node) if self.phases > 1 else None
-                consequent = self._consequent(action)
                 for term in terms:
-                    when_all(_expression(term, phase))(consequent)
+                    when_all(_expression(term, phase))(self._consequent)
                     self._actions.append(action)  # durable_rules names it r_<position>
 
-    def _scratch(self, c: Any) -> "_Scratch":
-        return self._current
-
-    def _native(self, host: durable_engine.Host) -> tuple[int, dict[str, Callable[["_Scratch"], None]]]:
-        """The C handle of this ruleset in durable_rules and its actions by durable rule name, once
+    def _register(self, host: durable_engine.Host) -> None:
+        """Keep the C handle of this ruleset in durable_rules and its actions by durable rule name, once
         registered. durable_rules names the rules of a ruleset r_0, r_1, … in definition order; that is
         checked here, so a different naming is an error, never a wrong conclusion."""
-        if self._handle is None:
-            registered = host.get_ruleset(self.name)
-            names = {f"r_{i}": action for i, action in enumerate(self._actions)}
-            if set(registered._actions) != set(names):
-                raise EngineError(f"durable_rules 规则命名与编译顺序不符（{self.name}），无法读取结论")
-            self._handle, self._by_name = registered._handle, names
-        return self._handle, self._by_name
+        registered = host.get_ruleset(self.name)
+        names = {f"r_{i}": action for i, action in enumerate(self._actions)}
+        if set(registered._actions) != set(names):
+            raise EngineError(f"durable_rules 规则命名与编译顺序不符（{self.name}），无法读取结论")
+        self._handle, self._by_name = registered._handle, names
 
-    def _assert(self, handle: int, actions: dict[str, Callable[["_Scratch"], None]], fact: str,
-                scratch: "_Scratch") -> bool:
+    def _assert(self, fact: str, scratch: "_Scratch") -> bool:
         """Assert one message into the ruleset's session and run the actions of the rules it makes fire;
         False when no rule took it (durable_rules then does not keep it).
 
@@ -447,6 +420,7 @@ class _Ruleset:
         queue here, by name, instead of through durable_rules' Python host, which encodes and decodes the
         whole session state as JSON around every action (~65 µs an action; ~5 µs here). Our actions
         never change the session state, so there is nothing to write back."""
+        handle = self._handle
         code, state = durable_rules_engine.assert_facts(handle, fact)
         if code == 1:  # ERR_EVENT_NOT_HANDLED: no rule took the message
             return False
@@ -459,7 +433,7 @@ class _Ruleset:
         try:
             while message:
                 name = next(iter(json.loads(message)))
-                actions[name](scratch)
+                self._by_name[name](scratch)
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except BaseException:
             durable_rules_engine.abandon_action(handle, state)
@@ -483,15 +457,13 @@ class _Ruleset:
             return None
         if self._handle is None:  # defined and registered on its first run
             self.build()
-            self._native(_host())
-        handle, actions = self._handle, self._by_name
+            self._register(_host())
         scratch = _Scratch(given=given)
         message = {self.props[k]: to_network(v) for k, v in relevant.items()}
         message.update((self.outcome_props[nid], t) for nid, t in decided.items())
         run = next(_session_counter)
         asserted: list[str] = []  # the messages durable_rules kept, as encoded (to retract them)
         with ENGINE_LOCK:
-            self._current = scratch
             try:
                 for phase in range(self.phases):
                     if phase:
@@ -501,12 +473,11 @@ class _Ruleset:
                         message["ph"] = 0
                     fact = json.dumps([dict(message, id=f"c{run}_{phase}", sid=self.SESSION)], ensure_ascii=False)
                     asserted.append(fact)
-                    if not self._assert(handle, actions, fact, scratch):
+                    if not self._assert(fact, scratch):
                         asserted.pop()  # no rule took it: durable_rules did not keep it either
             except Exception as exc:  # an action failed, or durable_rules did
                 raise EngineError(f"规则引擎执行出错（{self.doc.id}）：{exc}") from None
             finally:
-                self._current = None
                 self._retract(asserted)
         return scratch
 
@@ -578,10 +549,9 @@ class CompiledDocument:
                     self.reached_by.setdefault(fact, [set() for _ in self.strata])[level].add(i)
         self.scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope else set()
         self.derivers = {r.rule.then.fact: r for r in self.rules if r.rule.then.kind == "derive"}
-        scope_facts = {leaf.fact for leaf in logic.leaves(doc.scope_condition)} if doc.scope else set()
         # the facts that can bear on each rule's situation or exclusion (not its scope): a case
         # giving none of them is not judged against that rule
-        self.touching = {r.rule.id: self._touching([r.when] + ([r.unless] if r.unless else [])) - scope_facts
+        self.touching = {r.rule.id: self._touching([r.when] + ([r.unless] if r.unless else [])) - self.scope_facts
                          for r in self.rules}
         touched: dict[str, list[int]] = {}  # fact -> positions of the rules it touches (inverse of touching)
         for position, r in enumerate(self.rules):
@@ -608,7 +578,6 @@ class CompiledDocument:
         """Define every ruleset of the document in durable_rules now (see _Ruleset.build)."""
         for chunk in self.chunks:
             chunk.build()
-
 
     def _reached(self, level: int, known: dict[str, Any]) -> list[int]:
         """The rulesets of stratum `level` that can settle anything on `known`: their positions in

@@ -9,7 +9,7 @@ which serves as the test oracle and as the benchmark baseline.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Union
+from typing import Any, Iterable, Iterator, Union
 
 # Chinese legal usage: 以上/以下/以内/届满 include the number, 超过/不满/以外 exclude it.
 OPERATORS = {
@@ -174,17 +174,28 @@ def leaves(node: Node) -> Iterator[Leaf]:
             yield from leaves(child)
 
 
+def combine(gate: Gate, values: Iterable[bool | None]) -> bool | None:
+    """A gate's Kleene truth from its children's truths, read in order and only until decided (a
+    threshold gate cannot reach both its true and its false count: needed_true + needed_false is one
+    more than its children). Every three-valued evaluation of the engine combines gates here."""
+    if gate.kind == "not":
+        value = next(iter(values))
+        return None if value is None else not value
+    need_true, need_false = gate.needed_true, gate.needed_false
+    for value in values:
+        if value is True:
+            need_true -= 1
+            if not need_true:
+                return True
+        elif value is False:
+            need_false -= 1
+            if not need_false:
+                return False
+    return None
+
+
 def evaluate(node: Node, facts: dict[str, Any]) -> bool | None:
     """Kleene three-valued evaluation: None means "depends on a fact nobody gave"."""
     if isinstance(node, Leaf):
         return node.truth(facts.get(node.fact))
-    values = [evaluate(child, facts) for child in node.children]
-    if node.kind == "not":
-        return None if values[0] is None else not values[0]
-    trues = sum(v is True for v in values)
-    falses = sum(v is False for v in values)
-    if trues >= node.needed_true:
-        return True
-    if falses >= node.needed_false:
-        return False
-    return None
+    return combine(node, (evaluate(child, facts) for child in node.children))

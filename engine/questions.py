@@ -20,17 +20,6 @@ from engine.model import Document, Fact, Rule
 MAJOR, SETTLE, MORE = 0, 1, 2
 
 
-def kleene(gate: logic.Gate, values: list[bool | None]) -> bool | None:
-    """The gate's truth given its children's (as engine.logic.evaluate)."""
-    if gate.kind == "not":
-        return None if values[0] is None else not values[0]
-    if values.count(True) >= gate.needed_true:
-        return True
-    if values.count(False) >= gate.needed_false:
-        return False
-    return None
-
-
 class Probe:
     """Three-valued evaluation of one document's rules on a trial fact set."""
 
@@ -61,7 +50,7 @@ class Probe:
             return self._tried_truth(node, facts, memo, fixed)
         if isinstance(node, logic.Leaf):
             return node.truth(self._value(node.fact, facts, memo, None))
-        return kleene(node, [self._truth(child, facts, memo, None) for child in node.children])
+        return logic.combine(node, [self._truth(child, facts, memo, None) for child in node.children])
 
     def _tried_truth(self, node: logic.Node, facts: dict[str, Any], memo: dict[str, Any], fixed: "_Fixed") -> bool | None:
         """`node`'s truth on `facts` = the known facts and fixed.fact at its trial value. A node whose
@@ -248,7 +237,7 @@ class _Known:
             if isinstance(node, logic.Leaf):
                 found = node.truth(self.value(node.fact))
             else:
-                found = kleene(node, [self.truth(c) for c in node.children])
+                found = logic.combine(node, [self.truth(c) for c in node.children])
             self._truths[id(node)] = found
         return found
 
