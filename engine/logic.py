@@ -182,6 +182,10 @@ def combine(gate: Gate, values: Iterable[bool | None]) -> bool | None:
         value = next(iter(values))
         return None if value is None else not value
     need_true, need_false = gate.needed_true, gate.needed_false
+    if need_true <= 0:  # a gate that needs nothing (an empty `all`): true
+        return True
+    if need_false <= 0:
+        return False
     for value in values:
         if value is True:
             need_true -= 1
